@@ -1,0 +1,166 @@
+"""The fit template shared by every gdlearn estimator.
+
+An estimator says which loss it minimizes, how its parameters (``alpha``,
+``C``, ``l1_ratio``) map onto the penalty of :class:`~gdlearn._objective.Objective`,
+and how targets are encoded; :class:`GDMixin` does the rest in four phases:
+setup (validation, objective), optimize, check convergence, finalize
+(``coef_``, ``intercept_``, ``n_iter_``, ``loss_curve_``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._compat import Interval, StrOptions, check_sample_weight, validate_params
+from ._objective import Objective
+from .optimizers import (
+    Backtracking,
+    ConstantStep,
+    Nesterov,
+    NoMomentum,
+    minimize,
+    proximal_step,
+    subgradient_step,
+)
+
+SOLVERS = {"accelerated": Nesterov, "gd": NoMomentum}
+L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
+ACCEPT_SPARSE = ("csr", "csc")
+DTYPES = (np.float64, np.float32)
+
+COMMON_CONSTRAINTS = {
+    "fit_intercept": ["boolean"],
+    "solver": [StrOptions(set(SOLVERS))],
+    "learning_rate": [
+        StrOptions({"auto"}),
+        Interval(Real, 0, None, closed="neither"),
+    ],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "precondition": ["boolean"],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+}
+L1_CONSTRAINT = {"l1_method": [StrOptions(set(L1_METHODS))]}
+
+
+def effective_tol(tol, dtype):
+    """``tol``, raised to what the dtype's rounding allows (1e3 machine epsilons)."""
+    return max(tol, 1e3 * np.finfo(dtype).eps)
+
+
+class GDMixin:
+    """Fit by gradient descent; subclasses give the model, this gives the loop.
+
+    A subclass defines ``_encode_targets(y, sample_weight)`` returning
+    ``(Y, sample_weight, loss)`` and ``_penalty(sw_sum)`` returning an
+    :class:`~gdlearn.penalties.ElasticNet` in the objective's units, and
+    ``_store_coef(W, b)``.
+    """
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by gradient descent.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse CSR/CSC input is used as it is, never densified.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Nonnegative weights; a weight of 2 counts a sample twice.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        # setup
+        validate_params(self)
+        X, y = self._validate_fit_data(X, y)
+        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+        Y, sample_weight, loss = self._encode_targets(y, sample_weight)
+        penalty = self._penalty(float(np.sum(sample_weight, dtype=np.float64)))
+        objective = Objective(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            penalty,
+            fit_intercept=self.fit_intercept,
+            precondition=self.precondition,
+        )
+        V0 = self._initial_params(objective)
+        lr = self.learning_rate
+        step_rule = Backtracking() if lr == "auto" else ConstantStep(lr)
+        # optimize
+        result = minimize(
+            objective,
+            V0,
+            step_rule=step_rule,
+            l1_step=L1_METHODS[getattr(self, "l1_method", "proximal")],
+            momentum=SOLVERS[self.solver](),
+            max_iter=self.max_iter,
+            tol=effective_tol(self.tol, X.dtype),
+            verbose=self.verbose,
+        )
+        # check convergence
+        if not result.converged:
+            warnings.warn(
+                f"{type(self).__name__} {result.message}.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        # finalize
+        W, b = objective.to_coef(result.params)
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            raise FloatingPointError(
+                f"{type(self).__name__} produced non-finite coefficients; "
+                "check the input scale or use learning_rate='auto'."
+            )
+        self._store_coef(W, b)
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = np.asarray(result.loss_curve)
+        return self
+
+    def _validate_fit_data(self, X, y):
+        return validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=ACCEPT_SPARSE,
+            dtype=DTYPES,
+            y_numeric=True,
+            multi_output=True,
+        )
+
+    def _initial_params(self, objective):
+        """Zero, or the previous solution when ``warm_start`` fits the new data."""
+        if self.warm_start and hasattr(self, "coef_"):
+            W, b = self._fitted_coef()
+            if W.shape == (objective.n_features, objective.Y.shape[1]):
+                return objective.from_coef(W.astype(objective.X.dtype), b)
+        return objective.zeros()
+
+    def _fitted_coef(self):
+        """``(W, b)`` of shapes (p, k) and (k,) from ``coef_`` and ``intercept_``."""
+        W = np.atleast_2d(self.coef_).T
+        return W, np.broadcast_to(self.intercept_, W.shape[1])
+
+    def _decision(self, X):
+        """Raw predictions ``X @ coef_.T + intercept_`` for new ``X``."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False
+        )
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

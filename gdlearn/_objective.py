@@ -1,0 +1,254 @@
+"""The objective of every gdlearn estimator, and its gradient by the chain rule.
+
+For data ``X`` (n, p), targets ``Y`` (n, k), sample weights ``sw`` and a
+pointwise loss :math:`\\ell`, coefficients ``W`` (p, k) and intercept ``b``
+(k,) give raw predictions :math:`Z = X W + \\mathbf{1} b^\\top` and
+
+.. math::
+    f(W, b) = \\underbrace{\\frac{1}{\\sum_i sw_i} \\sum_i sw_i\\,
+              \\ell(y_i, z_i)}_{\\text{data term}}
+              + \\tfrac{\\lambda_2}{2} \\lVert W \\rVert^2
+              + \\lambda_1 \\lVert W \\rVert_1 .
+
+With :math:`G = \\operatorname{diag}(sw / \\textstyle\\sum sw)\\,
+\\partial \\ell / \\partial Z` (the loss's derivative at each sample, weighted),
+the chain rule :math:`\\nabla_x z = (\\partial y / \\partial x)^\\top \\nabla_y z`
+of seed 004 with :math:`\\partial Z / \\partial W = X` gives
+
+.. math::
+    \\nabla_W f = X^\\top G + \\lambda_2 W \\;(+\\, \\lambda_1 \\partial
+    \\lVert W \\rVert_1), \\qquad \\nabla_b f = G^\\top \\mathbf{1}.
+
+For the squared error this is seed 004's :math:`\\nabla_w J = \\frac1m X (h - y)^\\top`
+and for the sigmoid cross-entropy its :math:`\\frac1m X (a - y)^\\top` (there
+``X`` holds samples in columns). The intercept is never penalized.
+
+Preconditioning (``precondition=True``) changes variables, never the data:
+with the weighted column means :math:`\\bar x` (when there is an intercept)
+and a scale :math:`s_j > 0` per feature,
+
+.. math::
+    W = \\operatorname{diag}(s)\\, V_W, \\qquad
+    b = s_b\\, v_b - \\bar x^\\top W,
+
+so that :math:`Z = (X - \\mathbf{1} \\bar x^\\top) \\operatorname{diag}(s) V_W
++ \\mathbf{1} s_b v_b`. The optimum is the same; only the coordinates the
+optimizer walks in change. ``s_j = (c\\,\\mathrm{var}_j + \\lambda_2)^{-1/2}``
+(``c`` the loss curvature) puts a 1 on each diagonal entry of the Hessian
+bound, which removes the scale of each feature from the step size. By the
+chain rule again, :math:`\\nabla_{V_W} f = \\operatorname{diag}(s) (X^\\top G
+- \\bar x\\, \\mathbf{1}^\\top G + \\lambda_2 W)` and :math:`\\nabla_{v_b} f
+= s_b \\mathbf{1}^\\top G`: still one product with ``X`` and one with
+``X.T`` per gradient, and ``X`` is never copied or densified.
+
+This module is the only place where ``X.T`` and the division by
+:math:`\\sum sw` appear.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.sparsefuncs import mean_variance_axis
+
+from .penalties import L1, L2, ElasticNet
+
+_CHUNK = 4096
+
+
+def weighted_column_stats(X, weights, *, center):
+    """Weighted column means and second moments of ``X``, without copying ``X``.
+
+    ``weights`` sum to one. Returns ``(mean, moment)`` where ``moment`` is the
+    variance about ``mean`` when ``center`` is true and the raw second moment
+    :math:`\\sum_i w_i x_{ij}^2` otherwise. Dense ``X`` is read in row chunks
+    with the mean subtracted from each chunk (two passes, no cancellation).
+    """
+    if sp.issparse(X):
+        mean, var = mean_variance_axis(X, axis=0, weights=weights)
+        return mean, var if center else var + mean**2
+    mean = weights @ X
+    moment = np.zeros_like(mean)
+    shift = mean if center else 0.0
+    for start in range(0, X.shape[0], _CHUNK):
+        chunk = X[start : start + _CHUNK] - shift
+        moment += weights[start : start + _CHUNK] @ (chunk * chunk)
+    return mean, moment
+
+
+class Objective:
+    """The objective ``f`` above, in the optimizer's coordinates ``V``.
+
+    ``V`` has shape ``(p + 1, k)`` with the intercept as its last row, or
+    ``(p, k)`` without an intercept. ``f`` splits into a smooth part (data
+    term and L2 penalty), reached through the raw predictions
+    ``Z = raw(V)``, and the L1 part, which the optimizer handles by proximal
+    or subgradient steps.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, p)
+    Y : ndarray of shape (n, k)
+    sample_weight : ndarray of shape (n,), nonnegative with a positive sum
+    loss : a loss from :mod:`gdlearn.losses`
+    penalty : ElasticNet, optional
+        Penalty on ``W`` in the data term's units: its ``l2`` and ``l1``
+        strengths are :math:`\\lambda_2` and :math:`\\lambda_1`.
+    fit_intercept : bool
+    precondition : bool
+        Change variables as described in the module docstring. Without it
+        ``V`` is ``[W; b]`` itself.
+    """
+
+    def __init__(
+        self,
+        X,
+        Y,
+        sample_weight,
+        loss,
+        penalty=None,
+        *,
+        fit_intercept=True,
+        precondition=True,
+    ):
+        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
+        self.X, self.Y, self.loss = X, Y, loss
+        self.l2, self.l1 = L2(penalty.l2), L1(penalty.l1)
+        self.fit_intercept = fit_intercept
+        dtype = X.dtype
+        self.n_features = X.shape[1]
+        self.sw_sum = float(np.sum(sample_weight, dtype=np.float64))
+        self.weights = (sample_weight / self.sw_sum).astype(dtype)
+
+        p = self.n_features
+        self.offset = np.zeros(p, dtype=dtype)
+        self.scale = np.ones((p, 1), dtype=dtype)
+        self.intercept_scale = dtype.type(1.0)
+        if precondition:
+            mean, moment = weighted_column_stats(
+                X, self.weights, center=fit_intercept
+            )
+            # A feature constant up to rounding keeps scale 1: after centring
+            # it is zero and its coefficient stays where it starts.
+            eps = np.finfo(dtype).eps
+            constant = moment <= (X.shape[0] * eps * mean) ** 2
+            curv = loss.curvature * np.where(constant, 0.0, moment) + self.l2.alpha
+            self.scale[:, 0] = 1 / np.sqrt(np.where(curv > 0, curv, 1.0))
+            self.intercept_scale = dtype.type(1 / np.sqrt(loss.curvature))
+            if fit_intercept:
+                self.offset = mean.astype(dtype)
+
+    # -- coordinates ---------------------------------------------------------
+    def zeros(self):
+        """The starting point ``W = 0, b = 0``."""
+        rows = self.n_features + int(self.fit_intercept)
+        return np.zeros((rows, self.Y.shape[1]), dtype=self.X.dtype)
+
+    def to_coef(self, V):
+        """``(W, b)`` from optimizer coordinates; ``b`` is zero without intercept."""
+        p = self.n_features
+        W = self.scale * V[:p]
+        if not self.fit_intercept:
+            return W, np.zeros(V.shape[1], dtype=V.dtype)
+        return W, self.intercept_scale * V[p] - self.offset @ W
+
+    def from_coef(self, W, b):
+        """Optimizer coordinates of ``(W, b)``: the inverse of :meth:`to_coef`."""
+        V = self.zeros()
+        p = self.n_features
+        V[:p] = W / self.scale
+        if self.fit_intercept:
+            V[p] = (b + self.offset @ W) / self.intercept_scale
+        return V
+
+    # -- smooth part ---------------------------------------------------------
+    def raw(self, V):
+        """Raw predictions :math:`Z = X W + \\mathbf 1 b^\\top`: one pass over ``X``."""
+        p = self.n_features
+        W = self.scale * V[:p]
+        Z = np.asarray(self.X @ W)
+        if self.fit_intercept:
+            Z += self.intercept_scale * V[p] - self.offset @ W
+        return Z
+
+    def smooth_value(self, Z, V):
+        """Data term plus L2 penalty, from raw predictions ``Z = raw(V)``."""
+        W = self.scale * V[: self.n_features]
+        data = self.weights @ self.loss.pointwise(self.Y, Z)
+        return float(data) + self.l2.value(W)
+
+    def smooth_value_and_gradient(self, Z, V):
+        """:meth:`smooth_value`, its gradient with respect to ``V``, and its noise.
+
+        The gradient costs one pass over ``X.T``; the loss's value and
+        derivative at ``Z`` share their work. The noise bounds the rounding
+        error of the value to first order: ``Z`` itself is only known to a
+        relative ``eps``, which moves the value by up to
+        :math:`\\epsilon \\sum_i |G_i|\\,|z_i|`, much more than
+        :math:`\\epsilon |f|` when the residuals are small beside ``Z``.
+        """
+        p = self.n_features
+        values, dloss = self.loss.value_and_gradient(self.Y, Z)
+        G = self.weights[:, None] * dloss
+        W = self.scale * V[:p]
+        grad_W = np.asarray(self.X.T @ G) + self.l2.gradient(W)
+        grad = np.empty_like(V)
+        if self.fit_intercept:
+            grad_b = G.sum(axis=0)
+            grad_W -= np.outer(self.offset, grad_b)
+            grad[p] = self.intercept_scale * grad_b
+        grad[:p] = self.scale * grad_W
+        value = float(self.weights @ values) + self.l2.value(W)
+        noise = 16 * np.finfo(Z.dtype).eps * (abs(value) + float(np.abs(G * Z).sum()))
+        return value, grad, noise
+
+    def smooth_gradient(self, Z, V):
+        """Gradient of :meth:`smooth_value` with respect to ``V``."""
+        return self.smooth_value_and_gradient(Z, V)[1]
+
+    # -- L1 part -------------------------------------------------------------
+    @property
+    def has_l1(self):
+        return self.l1.alpha > 0
+
+    def l1_value(self, V):
+        """:math:`\\lambda_1 \\lVert W \\rVert_1`."""
+        return self.l1.value(self.scale * V[: self.n_features])
+
+    def l1_prox(self, V, step):
+        """:math:`\\operatorname{argmin}_U \\tfrac{1}{2\\,\\mathrm{step}}
+        \\lVert U - V \\rVert^2 + \\lambda_1 \\lVert W(U) \\rVert_1`.
+
+        In ``W = s V`` coordinates the quadratic term reads
+        :math:`\\sum_j (W_j - s_j V_j)^2 / (2\\,\\mathrm{step}\\, s_j^2)`, so the
+        answer is the penalty's own prox at :math:`s V` with step
+        :math:`\\mathrm{step}\\, s^2`, divided by :math:`s`. The intercept row
+        is left as it is.
+        """
+        p, s = self.n_features, self.scale
+        out = V.copy()
+        out[:p] = self.l1.prox(s * V[:p], step * s * s) / s
+        return out
+
+    def l1_min_norm_subgradient(self, V, grad):
+        """Smallest element of ``grad`` + the subdifferential of the L1 part in ``V``.
+
+        The subdifferential in ``V`` is ``s`` times that in ``W``, so this is
+        ``s`` times the penalty's own answer for the gradient ``grad / s``.
+        """
+        p, s = self.n_features, self.scale
+        out = grad.copy()
+        out[:p] = s * self.l1.min_norm_subgradient(s * V[:p], grad[:p] / s)
+        return out
+
+    # -- whole objective, for checking and for learners ----------------------
+    def value(self, V):
+        """The full objective :math:`f` at ``V``."""
+        return self.smooth_value(self.raw(V), V) + self.l1_value(V)
+
+    def gradient(self, V):
+        """The (sub)gradient of :math:`f` at ``V``, with ``sign(0) = 0`` for L1."""
+        grad = self.smooth_gradient(self.raw(V), V)
+        p = self.n_features
+        grad[:p] += self.scale * self.l1.gradient(self.scale * V[:p])
+        return grad

@@ -1,0 +1,597 @@
+"""The five gdlearn estimators.
+
+Each one states its objective, maps its scikit-learn parameters onto the
+objective of :mod:`gdlearn._objective` (data term divided by
+:math:`\\sum_i sw_i`, penalties in the same units) and encodes its targets;
+the fit loop is :class:`gdlearn._base.GDMixin`.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from scipy.special import expit, log_expit
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from ._base import (
+    ACCEPT_SPARSE,
+    COMMON_CONSTRAINTS,
+    DTYPES,
+    L1_CONSTRAINT,
+    GDMixin,
+)
+from ._compat import Interval, StrOptions
+from .losses import (
+    BinaryCrossEntropy,
+    MultinomialCrossEntropy,
+    SquaredError,
+    log_softmax,
+    softmax,
+)
+from .penalties import L1, L2, ElasticNet
+
+__all__ = [
+    "ElasticNetGD",
+    "LassoGD",
+    "LinearRegressionGD",
+    "LogisticRegressionGD",
+    "RidgeGD",
+]
+
+_COMMON_PARAMETERS = """\
+    fit_intercept : bool, default=True
+        Fit an unpenalized intercept. Without one the data is used as it is.
+    solver : {'accelerated', 'gd'}, default='accelerated'
+        'accelerated': Nesterov momentum (FISTA with L1) with adaptive restart.
+        'gd': plain gradient descent, the textbook update
+        ``w <- w - learning_rate * grad``.
+    learning_rate : 'auto' or float, default='auto'
+        'auto' finds the step by backtracking (halving until the objective
+        sits under its quadratic model); it never diverges. A float is a
+        constant step in the optimizer's coordinates (see ``precondition``);
+        one so large that the objective blows up raises a ValueError.
+    max_iter : int, default=10000
+        Maximum number of iterations (each reads X about twice).
+    tol : float, default=1e-8
+        Stop when the gradient mapping, ``(v - v_new) / step`` in the
+        optimizer's coordinates, has max-norm at most ``tol`` times that of
+        the gradient at zero coefficients. With L1 this is zero exactly at a
+        minimum. For float32 data ``tol`` is raised to at least 1.2e-4.
+    precondition : bool, default=True
+        Walk in centred, per-feature scaled coordinates ``w_j = s_j v_j``
+        with :math:`s_j = (c\\,\\mathrm{var}_j + \\lambda_2)^{-1/2}`, so that
+        unscaled data needs no tuning. It changes the path, not the
+        solution. False gives textbook gradient descent on ``(w, b)``.
+    warm_start : bool, default=False
+        Start from the previous ``coef_`` and ``intercept_`` instead of zero.
+    verbose : int, default=0
+        Print iteration, objective, gradient-mapping norm, step and time at
+        iterations 1, 2, 5, 10, 20, ... (every iteration if > 1).
+"""
+
+_COMMON_ATTRIBUTES = """\
+    n_iter_ : int
+        Number of iterations run.
+    loss_curve_ : ndarray of shape (n_iter_,)
+        The objective above after each iteration.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+"""
+
+
+def _document(cls):
+    """Put the parameters and attributes all estimators share into ``cls.__doc__``."""
+    cls.__doc__ = cls.__doc__.replace(
+        "{common_parameters}", _COMMON_PARAMETERS.rstrip("\n")
+    ).replace("{common_attributes}", _COMMON_ATTRIBUTES.rstrip("\n"))
+    return cls
+
+
+class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
+    """Squared error on 1-D or 2-D targets: ``coef_`` (p,) or (k, p)."""
+
+    _parameter_constraints = dict(COMMON_CONSTRAINTS)
+
+    def _encode_targets(self, y, sample_weight):
+        self._y_1d = y.ndim == 1
+        Y = np.asarray(y, dtype=sample_weight.dtype).reshape(y.shape[0], -1)
+        return Y, sample_weight, SquaredError()
+
+    def _store_coef(self, W, b):
+        if self._y_1d:
+            self.coef_, self.intercept_ = W[:, 0], b[0]
+        else:
+            self.coef_, self.intercept_ = W.T, b
+        del self._y_1d
+
+    def predict(self, X):
+        """Predict ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        return self._decision(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+@_document
+class LinearRegressionGD(_RegressorGD):
+    """Ordinary least squares by gradient descent.
+
+    Minimizes the half mean squared error
+
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2,
+
+    whose gradient :math:`\\nabla_w f = X^\\top \\operatorname{diag}(sw)
+    (Xw + b - y) / \\sum sw` is seed 004's :math:`\\frac1m X (h - y)^\\top`
+    and vanishes at the normal equations :math:`X^\\top X w = X^\\top y`
+    (seed 001). The minimizer is that of :class:`sklearn.linear_model.LinearRegression`.
+
+    Parameters
+    ----------
+{common_parameters}
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients :math:`w`.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercept :math:`b`, 0 when ``fit_intercept=False``.
+{common_attributes}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlearn import LinearRegressionGD
+    >>> X = np.array([[1.0, 1.0], [1.0, 2.0], [2.0, 2.0], [2.0, 3.0]])
+    >>> y = X @ np.array([1.0, 2.0]) + 3.0
+    >>> reg = LinearRegressionGD().fit(X, y)
+    >>> np.round(reg.coef_, 4), round(float(reg.intercept_), 4)
+    (array([1., 2.]), 3.0)
+    """
+
+    def __init__(
+        self,
+        *,
+        fit_intercept=True,
+        solver="accelerated",
+        learning_rate="auto",
+        max_iter=10_000,
+        tol=1e-8,
+        precondition=True,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.precondition = precondition
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _penalty(self, sw_sum):
+        return None
+
+
+@_document
+class RidgeGD(_RegressorGD):
+    """Ridge regression by gradient descent, with :class:`~sklearn.linear_model.Ridge`'s ``alpha``.
+
+    scikit-learn's Ridge minimizes :math:`\\sum_i sw_i (y_i - x_i^\\top w - b)^2
+    + \\alpha \\lVert w \\rVert^2`. Divided by :math:`2 \\sum_i sw_i` (same
+    minimizer), that is
+
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
+                + \\frac{\\alpha}{2 \\sum_i sw_i} \\lVert w \\rVert^2,
+
+    with gradient :math:`X^\\top \\operatorname{diag}(sw)(Xw + b - y)/\\sum sw +
+    \\alpha w / \\sum sw` (seed 001: MSE plus :math:`\\lambda \\lVert w \\rVert^2`).
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        L2 strength, as in Ridge: it is not divided by the number of samples.
+{common_parameters}
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+{common_attributes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from gdlearn import RidgeGD
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> gd, ref = RidgeGD(alpha=0.1).fit(X, y), Ridge(alpha=0.1).fit(X, y)
+    >>> bool(abs(gd.coef_ - ref.coef_).max() < 1e-4 * abs(ref.coef_).max())
+    True
+    """
+
+    _parameter_constraints = {
+        **_RegressorGD._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        solver="accelerated",
+        learning_rate="auto",
+        max_iter=10_000,
+        tol=1e-8,
+        precondition=True,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.precondition = precondition
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _penalty(self, sw_sum):
+        return L2(self.alpha / sw_sum)
+
+
+@_document
+class ElasticNetGD(_RegressorGD):
+    """Elastic net by gradient descent, with :class:`~sklearn.linear_model.ElasticNet`'s parameters.
+
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
+                + \\alpha \\rho \\lVert w \\rVert_1
+                + \\frac{\\alpha (1 - \\rho)}{2} \\lVert w \\rVert_2^2 .
+
+    The squared error and L2 parts take gradient steps; the L1 part takes
+    either proximal steps (soft-thresholding, ``l1_method='proximal'``) or
+    subgradient steps (``l1_method='subgradient'``), see
+    :func:`gdlearn.optimizers.subgradient_step`.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty strength :math:`\\alpha`.
+    l1_ratio : float in [0, 1], default=0.5
+        Mixing :math:`\\rho`: 1 is the lasso, 0 ridge.
+    l1_method : {'proximal', 'subgradient'}, default='proximal'
+        How steps treat the L1 part.
+{common_parameters}
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+{common_attributes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from gdlearn import ElasticNetGD
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = ElasticNetGD(alpha=0.002, l1_ratio=0.9).fit(X, y)
+    >>> int((reg.coef_ == 0).sum())  # one exact zero, as sklearn's ElasticNet
+    1
+    """
+
+    _parameter_constraints = {
+        **_RegressorGD._parameter_constraints,
+        **L1_CONSTRAINT,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_ratio=0.5,
+        l1_method="proximal",
+        fit_intercept=True,
+        solver="accelerated",
+        learning_rate="auto",
+        max_iter=10_000,
+        tol=1e-8,
+        precondition=True,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.l1_method = l1_method
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.precondition = precondition
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _penalty(self, sw_sum):
+        return ElasticNet(self.alpha, self.l1_ratio)
+
+
+@_document
+class LassoGD(ElasticNetGD):
+    """Lasso by gradient descent, with :class:`~sklearn.linear_model.Lasso`'s ``alpha``.
+
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
+                + \\alpha \\lVert w \\rVert_1 .
+
+    ``l1_method='proximal'`` (default) takes proximal gradient steps,
+    :math:`w \\leftarrow \\operatorname{sign}(u) \\max(|u| - s\\alpha, 0)` with
+    :math:`u = w - s \\nabla` (ISTA, or FISTA with ``solver='accelerated'``).
+    ``l1_method='subgradient'`` steps along the subgradient
+    :math:`\\nabla + \\alpha \\operatorname{sign}(w)` of smallest norm and stops
+    a coefficient that would cross zero at zero. Both give exact zeros.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        L1 strength :math:`\\alpha`.
+    l1_method : {'proximal', 'subgradient'}, default='proximal'
+        How steps treat the L1 part.
+{common_parameters}
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+{common_attributes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from gdlearn import LassoGD
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = LassoGD(alpha=0.5).fit(X, y)
+    >>> [int(j) for j in (reg.coef_ != 0).nonzero()[0]]  # as sklearn's Lasso(alpha=0.5)
+    [2, 3, 6, 8]
+    """
+
+    _parameter_constraints = {
+        k: v for k, v in ElasticNetGD._parameter_constraints.items() if k != "l1_ratio"
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        l1_method="proximal",
+        fit_intercept=True,
+        solver="accelerated",
+        learning_rate="auto",
+        max_iter=10_000,
+        tol=1e-8,
+        precondition=True,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.l1_method = l1_method
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.precondition = precondition
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _penalty(self, sw_sum):
+        return L1(self.alpha)
+
+
+@_document
+class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
+    """Logistic regression by gradient descent, with :class:`~sklearn.linear_model.LogisticRegression`'s ``C`` and ``l1_ratio``.
+
+    scikit-learn (>= 1.8) minimizes :math:`C \\sum_i sw_i \\ell_i +
+    \\rho \\lVert W \\rVert_1 + \\frac{1 - \\rho}{2} \\lVert W \\rVert_2^2`.
+    Divided by :math:`C \\sum_i sw_i` (same minimizer), that is
+
+    .. math::
+        f(W, b) = \\frac{1}{\\sum_i sw_i} \\sum_i sw_i\\, \\ell(y_i, z_i)
+                + \\frac{\\rho}{C \\sum_i sw_i} \\lVert W \\rVert_1
+                + \\frac{1 - \\rho}{2 C \\sum_i sw_i} \\lVert W \\rVert_2^2,
+        \\qquad z_i = W x_i + b .
+
+    With two classes :math:`\\ell` is the sigmoid cross-entropy and ``coef_``
+    has one row; its gradient is seed 004's :math:`\\frac1m X (a - y)^\\top`.
+    With ``K > 2`` classes it is the softmax cross-entropy
+    :math:`\\operatorname{lse}(z) - z_{y}` with gradient :math:`X^\\top (P - Y)`
+    (softmax as the gradient of log-sum-exp, seed 001) and ``coef_`` has
+    ``K`` rows. ``class_weight`` multiplies ``sample_weight``.
+
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse penalty strength; ``np.inf`` fits without penalty.
+    l1_ratio : float in [0, 1], default=0.0
+        Elastic-net mixing :math:`\\rho`: 0 is L2, 1 is L1.
+    class_weight : dict or 'balanced', default=None
+        Weights per class, multiplying ``sample_weight``; 'balanced' uses
+        ``sum(sw) / (n_classes * sum of sw in the class)``.
+    l1_method : {'proximal', 'subgradient'}, default='proximal'
+        How steps treat the L1 part when ``l1_ratio > 0``.
+{common_parameters}
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+{common_attributes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdlearn import LogisticRegressionGD
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegressionGD().fit(X, y)
+    >>> clf.coef_.shape, round(clf.score(X, y), 2)
+    ((3, 4), 0.97)
+    """
+
+    _parameter_constraints = {
+        **COMMON_CONSTRAINTS,
+        **L1_CONSTRAINT,
+        "C": [Interval(Real, 0, None, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        l1_ratio=0.0,
+        class_weight=None,
+        l1_method="proximal",
+        fit_intercept=True,
+        solver="accelerated",
+        learning_rate="auto",
+        max_iter=10_000,
+        tol=1e-8,
+        precondition=True,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.class_weight = class_weight
+        self.l1_method = l1_method
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.precondition = precondition
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    def _validate_fit_data(self, X, y):
+        X, y = validate_data(
+            self, X, y, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, multi_output=False
+        )
+        check_classification_targets(y)
+        return X, y
+
+    def _encode_targets(self, y, sample_weight):
+        self.classes_, y_index = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                "LogisticRegressionGD needs samples of at least 2 classes in the "
+                f"data, but the data contains only one class: {self.classes_[0]!r}."
+            )
+        if self.class_weight is not None:
+            class_weight = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y, sample_weight=sample_weight
+            )
+            sample_weight = sample_weight * class_weight[y_index].astype(sample_weight.dtype)
+        dtype = sample_weight.dtype
+        if n_classes == 2:
+            return y_index[:, None].astype(dtype), sample_weight, BinaryCrossEntropy()
+        Y = (y_index[:, None] == np.arange(n_classes)).astype(dtype)
+        return Y, sample_weight, MultinomialCrossEntropy()
+
+    def _penalty(self, sw_sum):
+        if np.isinf(self.C):
+            return None
+        return ElasticNet(1.0 / (self.C * sw_sum), self.l1_ratio)
+
+    def _store_coef(self, W, b):
+        self.coef_, self.intercept_ = W.T, b
+
+    def decision_function(self, X):
+        """Raw predictions ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) for two classes (the logit of
+            ``classes_[1]``), else (n_samples, n_classes).
+        """
+        Z = self._decision(X)
+        return Z[:, 0] if Z.shape[1] == 1 else Z
+
+    def predict(self, X):
+        """Predict the most probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,), taken from ``classes_``
+        """
+        Z = self.decision_function(X)
+        index = (Z > 0).astype(int) if Z.ndim == 1 else Z.argmax(axis=1)
+        return self.classes_[index]
+
+    def predict_proba(self, X):
+        """Class probabilities: sigmoid of the logit, or softmax.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), rows summing to 1
+        """
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            return np.column_stack([expit(-Z), expit(Z)])
+        return softmax(Z)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba`, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        Z = self.decision_function(X)
+        if Z.ndim == 1:
+            return np.column_stack([log_expit(-Z), log_expit(Z)])
+        return log_softmax(Z)

@@ -1,0 +1,28 @@
+"""scikit-learn's own estimator checks, at defaults and with non-default options."""
+
+import numpy as np
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from gdlearn import ElasticNetGD, LassoGD, LinearRegressionGD, LogisticRegressionGD, RidgeGD
+
+ESTIMATORS = [
+    LinearRegressionGD(),
+    RidgeGD(),
+    LassoGD(),
+    ElasticNetGD(),
+    LogisticRegressionGD(),
+    # non-default options
+    LassoGD(l1_method="subgradient"),
+    ElasticNetGD(l1_method="subgradient"),
+    LogisticRegressionGD(l1_ratio=0.5),
+    LogisticRegressionGD(l1_ratio=1.0, l1_method="subgradient"),
+    LogisticRegressionGD(C=np.inf),
+    LinearRegressionGD(fit_intercept=False),
+    RidgeGD(fit_intercept=False, solver="gd"),
+    LassoGD(fit_intercept=False, precondition=False),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)

@@ -1,0 +1,168 @@
+"""The chain rule of gdlearn._objective, checked by finite differences and by equivalences."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from gdlearn import check_gradient
+from gdlearn._objective import Objective, weighted_column_stats
+from gdlearn.losses import BinaryCrossEntropy, MultinomialCrossEntropy, SquaredError
+from gdlearn.penalties import ElasticNet
+
+LOSSES = {
+    "squared": (SquaredError(), 1),
+    "multi-output": (SquaredError(), 3),
+    "binary": (BinaryCrossEntropy(), 1),
+    "multinomial": (MultinomialCrossEntropy(), 4),
+}
+
+
+def _problem(name, rng, n=30, p=5, sparse=False):
+    loss, k = LOSSES[name]
+    X = rng.normal(size=(n, p)) * rng.uniform(0.1, 10, size=p) + rng.normal(size=p)
+    if sparse:
+        X[rng.random(X.shape) < 0.6] = 0.0
+        X = sp.csr_matrix(X)
+    if name in ("squared", "multi-output"):
+        Y = rng.normal(size=(n, k))
+    elif name == "binary":
+        Y = rng.integers(0, 2, size=(n, 1)).astype(float)
+    else:
+        Y = np.eye(k)[rng.integers(0, k, size=n)]
+    return X, Y, loss
+
+
+def _random_params(objective, rng):
+    V = rng.normal(size=objective.zeros().shape)
+    V[np.abs(V) < 0.1] = 0.3  # keep away from the kink of |.|
+    return V
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("precondition", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gradient_matches_finite_differences(name, fit_intercept, weighted, precondition, sparse, rng):
+    X, Y, loss = _problem(name, rng, sparse=sparse)
+    sw = rng.uniform(0, 3, size=X.shape[0]) if weighted else np.ones(X.shape[0])
+    objective = Objective(
+        X, Y, sw, loss, ElasticNet(0.3, 0.4), fit_intercept=fit_intercept, precondition=precondition
+    )
+    V = _random_params(objective, rng)
+    assert check_gradient(objective.value, objective.gradient, V) < 1e-8
+
+
+@pytest.mark.parametrize("name", ["binary", "squared"])
+def test_gradient_is_the_seed_formula(name, rng):
+    """Seed 004: grad_w J = (1/m) X (a - y)^T and grad_b J = (1/m) sum (a - y), X holding samples in columns."""
+    X, Y, loss = _problem(name, rng)
+    objective = Objective(X, Y, np.ones(len(X)), loss, precondition=False)
+    w, b = rng.normal(size=X.shape[1]), 0.7
+    V = np.append(w, b)[:, None]
+    a = 1 / (1 + np.exp(-(X @ w + b))) if name == "binary" else X @ w + b
+    m, y = len(X), Y[:, 0]
+    grad = objective.gradient(V)[:, 0]
+    np.testing.assert_allclose(grad[:-1], X.T @ (a - y) / m, rtol=1e-12)
+    np.testing.assert_allclose(grad[-1], np.sum(a - y) / m, rtol=1e-12)
+
+
+def test_ridge_gradient_is_mse_plus_penalty(rng):
+    """Seed 001: grad of (1/2m)||y - Xw||² + (lam/2)||w||² is X^T(Xw - y)/m + lam w."""
+    X, Y, loss = _problem("squared", rng)
+    lam = 0.4
+    objective = Objective(X, Y, np.ones(len(X)), loss, ElasticNet(lam, 0.0), fit_intercept=False, precondition=False)
+    w = rng.normal(size=(X.shape[1], 1))
+    np.testing.assert_allclose(objective.gradient(w), X.T @ (X @ w - Y) / len(X) + lam * w, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_preconditioning_changes_coordinates_not_the_objective(name, rng):
+    X, Y, loss = _problem(name, rng)
+    sw = rng.uniform(0.5, 2, size=len(X))
+    plain = Objective(X, Y, sw, loss, ElasticNet(0.2, 0.5), precondition=False)
+    scaled = Objective(X, Y, sw, loss, ElasticNet(0.2, 0.5), precondition=True)
+    V = _random_params(scaled, rng)
+    W, b = scaled.to_coef(V)
+    assert scaled.value(V) == pytest.approx(plain.value(plain.from_coef(W, b)), rel=1e-12)
+    np.testing.assert_allclose(scaled.from_coef(W, b), V, rtol=1e-10)
+
+
+def test_preconditioned_hessian_bound_has_unit_diagonal(rng):
+    X, Y, loss = _problem("binary", rng)
+    sw = rng.uniform(0.5, 2, size=len(X))
+    objective = Objective(X, Y, sw, loss, ElasticNet(0.1, 0.0))
+    A = (X - objective.offset) * objective.scale[:, 0]
+    weights = sw / sw.sum()
+    diagonal = loss.curvature * (weights @ A**2) + 0.1 * objective.scale[:, 0] ** 2
+    np.testing.assert_allclose(diagonal, 1.0)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_sample_weights_equal_repeated_rows(name, rng):
+    X, Y, loss = _problem(name, rng, n=12)
+    counts = rng.integers(0, 4, size=12)
+    weighted = Objective(X, Y, counts.astype(float), loss, ElasticNet(0.1, 0.5))
+    repeated = Objective(np.repeat(X, counts, axis=0), np.repeat(Y, counts, axis=0), np.ones(counts.sum()), loss, ElasticNet(0.1, 0.5))
+    V = _random_params(weighted, rng)
+    assert weighted.value(V) == pytest.approx(repeated.value(V), rel=1e-12)
+    np.testing.assert_allclose(weighted.gradient(V), repeated.gradient(V), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_intercept_equals_an_unpenalized_column_of_ones(name, rng):
+    X, Y, loss = _problem(name, rng)
+    sw = np.ones(len(X))
+    with_intercept = Objective(X, Y, sw, loss, fit_intercept=True, precondition=False)
+    ones = Objective(np.column_stack([X, np.ones(len(X))]), Y, sw, loss, fit_intercept=False, precondition=False)
+    V = _random_params(with_intercept, rng)
+    assert with_intercept.value(V) == pytest.approx(ones.value(V), rel=1e-12)
+    np.testing.assert_allclose(with_intercept.gradient(V), ones.gradient(V), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_sparse_equals_dense(name, rng):
+    X, Y, loss = _problem(name, rng, sparse=True)
+    sw = rng.uniform(0.5, 2, size=X.shape[0])
+    sparse = Objective(X, Y, sw, loss, ElasticNet(0.1, 0.5))
+    dense = Objective(X.toarray(), Y, sw, loss, ElasticNet(0.1, 0.5))
+    np.testing.assert_allclose(sparse.scale, dense.scale, rtol=1e-10)
+    V = _random_params(dense, rng)
+    assert sparse.value(V) == pytest.approx(dense.value(V), rel=1e-12)
+    np.testing.assert_allclose(sparse.gradient(V), dense.gradient(V), rtol=1e-10, atol=1e-14)
+
+
+def test_raw_is_linear(rng):
+    """The optimizer extrapolates raw predictions; which is valid because raw is linear in V."""
+    X, Y, loss = _problem("multinomial", rng)
+    objective = Objective(X, Y, np.ones(len(X)), loss)
+    U, V = _random_params(objective, rng), _random_params(objective, rng)
+    np.testing.assert_allclose(objective.raw(U + 2.5 * V), objective.raw(U) + 2.5 * objective.raw(V))
+
+
+def test_l1_prox_and_subgradient_in_scaled_coordinates(rng):
+    """The prox in V-coordinates is the argmin of its definition, checked by brute force."""
+    X, Y, loss = _problem("squared", rng)
+    objective = Objective(X, Y, np.ones(len(X)), loss, ElasticNet(0.5, 1.0))
+    U = rng.normal(size=objective.zeros().shape)
+    step = 0.7
+    out = objective.l1_prox(U, step)
+    assert out[-1, 0] == U[-1, 0]  # the intercept is not penalized
+    s, lam = objective.scale[:, 0], 0.5
+    for j in range(X.shape[1]):
+        grid = np.linspace(-5, 5, 200001)
+        cost = (grid - U[j, 0]) ** 2 / (2 * step) + lam * np.abs(s[j] * grid)
+        assert out[j, 0] == pytest.approx(grid[cost.argmin()], abs=1e-4)
+
+
+def test_weighted_column_stats(rng):
+    X = rng.normal(size=(10000, 3)) * [1, 10, 1e-3] + [1e6, 0, 5]
+    w = rng.uniform(size=10000)
+    w /= w.sum()
+    mean, var = weighted_column_stats(X, w, center=True)
+    np.testing.assert_allclose(mean, np.average(X, axis=0, weights=w))
+    np.testing.assert_allclose(var, np.average((X - mean) ** 2, axis=0, weights=w), rtol=1e-8)
+    _, moment = weighted_column_stats(X, w, center=False)
+    np.testing.assert_allclose(moment, w @ X**2)
+    sparse_mean, sparse_var = weighted_column_stats(sp.csc_matrix(X), w, center=True)
+    np.testing.assert_allclose(sparse_var, var, rtol=1e-6)
