@@ -50,8 +50,13 @@ L1_CONSTRAINT = {"l1_method": [StrOptions(set(L1_METHODS))]}
 
 
 def effective_tol(tol, dtype):
-    """``tol``, raised to what the dtype's rounding allows (1e3 machine epsilons)."""
-    return max(tol, 1e3 * np.finfo(dtype).eps)
+    """``tol``, raised to what the dtype's rounding allows: 300 machine epsilons.
+
+    That is 6.7e-14 for float64 and 3.6e-5 for float32, where the implicitly
+    centred gradient of raw (uncentred) data carries rounding errors of about
+    1e-5 relative to the gradient at zero.
+    """
+    return max(tol, 300 * np.finfo(dtype).eps)
 
 
 class GDMixin:

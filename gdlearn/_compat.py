@@ -58,5 +58,7 @@ def check_sample_weight(sample_weight, n_samples, dtype):
     if np.any(sample_weight < 0):
         raise ValueError("Negative values in data passed to sample_weight.")
     if not np.sum(sample_weight) > 0:
-        raise ValueError("All sample_weight values are zero: their sum must be positive.")
+        raise ValueError(
+            "All sample_weight values are zero: their sum must be positive."
+        )
     return sample_weight

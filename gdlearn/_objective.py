@@ -125,9 +125,7 @@ class Objective:
         self.scale = np.ones((p, 1), dtype=dtype)
         self.intercept_scale = dtype.type(1.0)
         if precondition:
-            mean, moment = weighted_column_stats(
-                X, self.weights, center=fit_intercept
-            )
+            mean, moment = weighted_column_stats(X, self.weights, center=fit_intercept)
             # A feature constant up to rounding keeps scale 1: after centring
             # it is zero and its coefficient stays where it starts.
             eps = np.finfo(dtype).eps

@@ -142,7 +142,7 @@ class Nesterov:
         if restart:
             self.t = 1.0
             return 0.0
-        t_next = (1 + np.sqrt(1 + 4 * self.t**2)) / 2
+        t_next = (1 + (1 + 4 * self.t**2) ** 0.5) / 2
         beta = (self.t - 1) / t_next
         self.t = t_next
         return beta
@@ -240,7 +240,9 @@ def minimize(
                     break  # no step size moves Y any more: rounding level
                 Z_new = objective.raw(X_new)
                 F_new = objective.smooth_value(Z_new, X_new)
-                if np.isfinite(F_new) and step_rule.accepts(F_new, F_y + noise, grad, D, step):
+                if np.isfinite(F_new) and step_rule.accepts(
+                    F_new, F_y + noise, grad, D, step
+                ):
                     break
                 if not step_rule.adaptive:
                     raise _diverged(step_rule.initial)
@@ -249,8 +251,9 @@ def minimize(
                 stationarity = _stationarity(objective, Y, grad)
                 converged = stationarity <= tol * (reference or 1.0)
                 message = (
-                    f"converged in {it} iterations" if converged else
-                    f"stalled after {it} iterations: no step decreases the objective "
+                    f"converged in {it} iterations"
+                    if converged
+                    else f"stalled after {it} iterations: no step decreases the objective "
                     f"at this precision (gradient {stationarity:.2e} against "
                     f"{tol * (reference or 1.0):.2e} wanted). Raise tol, or add a penalty "
                     "if the minimum is at infinity (separable classes without one)"

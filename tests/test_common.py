@@ -3,7 +3,13 @@
 import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from gdlearn import ElasticNetGD, LassoGD, LinearRegressionGD, LogisticRegressionGD, RidgeGD
+from gdlearn import (
+    ElasticNetGD,
+    LassoGD,
+    LinearRegressionGD,
+    LogisticRegressionGD,
+    RidgeGD,
+)
 
 ESTIMATORS = [
     LinearRegressionGD(),
@@ -18,7 +24,8 @@ ESTIMATORS = [
     LogisticRegressionGD(l1_ratio=1.0, l1_method="subgradient"),
     LogisticRegressionGD(C=np.inf),
     LinearRegressionGD(fit_intercept=False),
-    RidgeGD(fit_intercept=False, solver="gd"),
+    RidgeGD(fit_intercept=False),
+    LinearRegressionGD(solver="gd"),
     LassoGD(fit_intercept=False, precondition=False),
 ]
 

@@ -8,7 +8,9 @@ def test_numerical_gradient_of_a_quadratic_form(rng):
     """Seed 001: the gradient of w^T A w is (A + A^T) w."""
     A = rng.normal(size=(4, 4))
     w = rng.normal(size=4)
-    np.testing.assert_allclose(numerical_gradient(lambda w: w @ A @ w, w), (A + A.T) @ w, rtol=1e-9)
+    np.testing.assert_allclose(
+        numerical_gradient(lambda w: w @ A @ w, w), (A + A.T) @ w, rtol=1e-9
+    )
 
 
 def test_check_gradient_catches_a_wrong_gradient(rng):

@@ -16,7 +16,9 @@ def _targets(loss, rng, n, k):
     return np.eye(k)[rng.integers(0, k, size=n)]
 
 
-@pytest.mark.parametrize("loss", [SquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy()])
+@pytest.mark.parametrize(
+    "loss", [SquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy()]
+)
 def test_gradient_matches_finite_differences(loss, rng):
     k = 1 if isinstance(loss, BinaryCrossEntropy) else 3
     Y = _targets(loss, rng, 7, k)
@@ -30,7 +32,9 @@ def test_gradient_matches_finite_differences(loss, rng):
     np.testing.assert_allclose(grad, loss.gradient(Y, Z), rtol=1e-14, atol=1e-16)
 
 
-@pytest.mark.parametrize("loss", [SquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy()])
+@pytest.mark.parametrize(
+    "loss", [SquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy()]
+)
 def test_curvature_bounds_the_second_derivative(loss, rng):
     """The largest eigenvalue of d²l/dz², by differences of the gradient, stays under the bound."""
     k = 1 if isinstance(loss, BinaryCrossEntropy) else 4
@@ -39,7 +43,10 @@ def test_curvature_bounds_the_second_derivative(loss, rng):
         z = rng.normal(size=(1, k))
         h = 1e-6
         H = np.array(
-            [(loss.gradient(Y, z + h * e) - loss.gradient(Y, z - h * e))[0] / (2 * h) for e in np.eye(k)]
+            [
+                (loss.gradient(Y, z + h * e) - loss.gradient(Y, z - h * e))[0] / (2 * h)
+                for e in np.eye(k)
+            ]
         )
         assert np.linalg.eigvalsh((H + H.T) / 2).max() <= loss.curvature + 1e-6
 
@@ -50,14 +57,21 @@ def test_binary_cross_entropy_is_the_seed_formula(rng):
     Y = rng.integers(0, 2, size=(9, 1)).astype(float)
     Z = rng.normal(size=(9, 1))
     a = 1 / (1 + np.exp(-Z))
-    np.testing.assert_allclose(loss.pointwise(Y, Z), (-Y * np.log(a) - (1 - Y) * np.log(1 - a))[:, 0])
+    np.testing.assert_allclose(
+        loss.pointwise(Y, Z), (-Y * np.log(a) - (1 - Y) * np.log(1 - a))[:, 0]
+    )
     np.testing.assert_allclose(loss.gradient(Y, Z), a - Y)
 
 
 def test_softmax_is_the_gradient_of_log_sum_exp(rng):
     """Seed 001: the gradient of lse(z) = log sum exp(z_k) is the softmax."""
     z = rng.normal(size=(1, 5))
-    assert check_gradient(lambda z: float(logsumexp(z)), MultinomialCrossEntropy().inverse_link, z) < 1e-9
+    assert (
+        check_gradient(
+            lambda z: float(logsumexp(z)), MultinomialCrossEntropy().inverse_link, z
+        )
+        < 1e-9
+    )
 
 
 def test_extreme_logits_stay_finite():
@@ -82,11 +96,14 @@ def test_inverse_links(rng):
     np.testing.assert_allclose(BinaryCrossEntropy().inverse_link(Z), expit(Z))
     Zm = rng.normal(size=(6, 3))
     np.testing.assert_allclose(
-        MultinomialCrossEntropy().inverse_link(Zm), np.exp(Zm) / np.exp(Zm).sum(1, keepdims=True)
+        MultinomialCrossEntropy().inverse_link(Zm),
+        np.exp(Zm) / np.exp(Zm).sum(1, keepdims=True),
     )
 
 
-@pytest.mark.parametrize("loss", [SquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy()])
+@pytest.mark.parametrize(
+    "loss", [SquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy()]
+)
 def test_float32_in_float32_out(loss, rng):
     k = 1 if isinstance(loss, BinaryCrossEntropy) else 3
     Y = _targets(loss, rng, 5, k).astype(np.float32)

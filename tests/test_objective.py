@@ -43,11 +43,19 @@ def _random_params(objective, rng):
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("precondition", [False, True])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_gradient_matches_finite_differences(name, fit_intercept, weighted, precondition, sparse, rng):
+def test_gradient_matches_finite_differences(
+    name, fit_intercept, weighted, precondition, sparse, rng
+):
     X, Y, loss = _problem(name, rng, sparse=sparse)
     sw = rng.uniform(0, 3, size=X.shape[0]) if weighted else np.ones(X.shape[0])
     objective = Objective(
-        X, Y, sw, loss, ElasticNet(0.3, 0.4), fit_intercept=fit_intercept, precondition=precondition
+        X,
+        Y,
+        sw,
+        loss,
+        ElasticNet(0.3, 0.4),
+        fit_intercept=fit_intercept,
+        precondition=precondition,
     )
     V = _random_params(objective, rng)
     assert check_gradient(objective.value, objective.gradient, V) < 1e-8
@@ -71,9 +79,19 @@ def test_ridge_gradient_is_mse_plus_penalty(rng):
     """Seed 001: grad of (1/2m)||y - Xw||² + (lam/2)||w||² is X^T(Xw - y)/m + lam w."""
     X, Y, loss = _problem("squared", rng)
     lam = 0.4
-    objective = Objective(X, Y, np.ones(len(X)), loss, ElasticNet(lam, 0.0), fit_intercept=False, precondition=False)
+    objective = Objective(
+        X,
+        Y,
+        np.ones(len(X)),
+        loss,
+        ElasticNet(lam, 0.0),
+        fit_intercept=False,
+        precondition=False,
+    )
     w = rng.normal(size=(X.shape[1], 1))
-    np.testing.assert_allclose(objective.gradient(w), X.T @ (X @ w - Y) / len(X) + lam * w, rtol=1e-12)
+    np.testing.assert_allclose(
+        objective.gradient(w), X.T @ (X @ w - Y) / len(X) + lam * w, rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("name", list(LOSSES))
@@ -84,7 +102,9 @@ def test_preconditioning_changes_coordinates_not_the_objective(name, rng):
     scaled = Objective(X, Y, sw, loss, ElasticNet(0.2, 0.5), precondition=True)
     V = _random_params(scaled, rng)
     W, b = scaled.to_coef(V)
-    assert scaled.value(V) == pytest.approx(plain.value(plain.from_coef(W, b)), rel=1e-12)
+    assert scaled.value(V) == pytest.approx(
+        plain.value(plain.from_coef(W, b)), rel=1e-12
+    )
     np.testing.assert_allclose(scaled.from_coef(W, b), V, rtol=1e-10)
 
 
@@ -103,7 +123,13 @@ def test_sample_weights_equal_repeated_rows(name, rng):
     X, Y, loss = _problem(name, rng, n=12)
     counts = rng.integers(0, 4, size=12)
     weighted = Objective(X, Y, counts.astype(float), loss, ElasticNet(0.1, 0.5))
-    repeated = Objective(np.repeat(X, counts, axis=0), np.repeat(Y, counts, axis=0), np.ones(counts.sum()), loss, ElasticNet(0.1, 0.5))
+    repeated = Objective(
+        np.repeat(X, counts, axis=0),
+        np.repeat(Y, counts, axis=0),
+        np.ones(counts.sum()),
+        loss,
+        ElasticNet(0.1, 0.5),
+    )
     V = _random_params(weighted, rng)
     assert weighted.value(V) == pytest.approx(repeated.value(V), rel=1e-12)
     np.testing.assert_allclose(weighted.gradient(V), repeated.gradient(V), rtol=1e-10)
@@ -114,7 +140,14 @@ def test_intercept_equals_an_unpenalized_column_of_ones(name, rng):
     X, Y, loss = _problem(name, rng)
     sw = np.ones(len(X))
     with_intercept = Objective(X, Y, sw, loss, fit_intercept=True, precondition=False)
-    ones = Objective(np.column_stack([X, np.ones(len(X))]), Y, sw, loss, fit_intercept=False, precondition=False)
+    ones = Objective(
+        np.column_stack([X, np.ones(len(X))]),
+        Y,
+        sw,
+        loss,
+        fit_intercept=False,
+        precondition=False,
+    )
     V = _random_params(with_intercept, rng)
     assert with_intercept.value(V) == pytest.approx(ones.value(V), rel=1e-12)
     np.testing.assert_allclose(with_intercept.gradient(V), ones.gradient(V), rtol=1e-12)
@@ -129,7 +162,9 @@ def test_sparse_equals_dense(name, rng):
     np.testing.assert_allclose(sparse.scale, dense.scale, rtol=1e-10)
     V = _random_params(dense, rng)
     assert sparse.value(V) == pytest.approx(dense.value(V), rel=1e-12)
-    np.testing.assert_allclose(sparse.gradient(V), dense.gradient(V), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        sparse.gradient(V), dense.gradient(V), rtol=1e-10, atol=1e-14
+    )
 
 
 def test_raw_is_linear(rng):
@@ -137,7 +172,9 @@ def test_raw_is_linear(rng):
     X, Y, loss = _problem("multinomial", rng)
     objective = Objective(X, Y, np.ones(len(X)), loss)
     U, V = _random_params(objective, rng), _random_params(objective, rng)
-    np.testing.assert_allclose(objective.raw(U + 2.5 * V), objective.raw(U) + 2.5 * objective.raw(V))
+    np.testing.assert_allclose(
+        objective.raw(U + 2.5 * V), objective.raw(U) + 2.5 * objective.raw(V)
+    )
 
 
 def test_l1_prox_and_subgradient_in_scaled_coordinates(rng):
@@ -161,7 +198,9 @@ def test_weighted_column_stats(rng):
     w /= w.sum()
     mean, var = weighted_column_stats(X, w, center=True)
     np.testing.assert_allclose(mean, np.average(X, axis=0, weights=w))
-    np.testing.assert_allclose(var, np.average((X - mean) ** 2, axis=0, weights=w), rtol=1e-8)
+    np.testing.assert_allclose(
+        var, np.average((X - mean) ** 2, axis=0, weights=w), rtol=1e-8
+    )
     _, moment = weighted_column_stats(X, w, center=False)
     np.testing.assert_allclose(moment, w @ X**2)
     sparse_mean, sparse_var = weighted_column_stats(sp.csc_matrix(X), w, center=True)

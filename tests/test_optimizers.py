@@ -20,14 +20,33 @@ from gdlearn.penalties import L1, ElasticNet
 def _least_squares(rng, n=50, p=6, alpha=0.0, precondition=True):
     X = rng.normal(size=(n, p)) @ rng.normal(size=(p, p))
     y = X @ rng.normal(size=p) + 0.1 * rng.normal(size=n)
-    return Objective(X, y[:, None], np.ones(n), SquaredError(), L1(alpha), fit_intercept=False, precondition=precondition), X, y
+    return (
+        Objective(
+            X,
+            y[:, None],
+            np.ones(n),
+            SquaredError(),
+            L1(alpha),
+            fit_intercept=False,
+            precondition=precondition,
+        ),
+        X,
+        y,
+    )
 
 
 @pytest.mark.parametrize("momentum", [NoMomentum, Nesterov])
 @pytest.mark.parametrize("precondition", [False, True])
 def test_quadratic_reaches_the_normal_equations(momentum, precondition, rng):
     objective, X, y = _least_squares(rng, precondition=precondition)
-    result = minimize(objective, objective.zeros(), step_rule=Backtracking(), momentum=momentum(), max_iter=100_000, tol=1e-12)
+    result = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        momentum=momentum(),
+        max_iter=100_000,
+        tol=1e-12,
+    )
     W, _ = objective.to_coef(result.params)
     assert result.converged
     np.testing.assert_allclose(W[:, 0], np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-8)
@@ -37,14 +56,28 @@ def test_gradient_descent_is_monotone(rng):
     """Backtracked (proximal) gradient descent never increases the objective."""
     for alpha in (0.0, 0.5):
         objective, _, _ = _least_squares(rng, alpha=alpha)
-        result = minimize(objective, objective.zeros(), step_rule=Backtracking(), momentum=NoMomentum(), max_iter=300, tol=0)
+        result = minimize(
+            objective,
+            objective.zeros(),
+            step_rule=Backtracking(),
+            momentum=NoMomentum(),
+            max_iter=300,
+            tol=0,
+        )
         assert np.all(np.diff(result.loss_curve) <= 1e-12 * abs(result.loss_curve[0]))
 
 
 def test_constant_step_one_over_l_is_monotone(rng):
     objective, X, _ = _least_squares(rng, precondition=False)
     L = np.linalg.eigvalsh(X.T @ X / len(X)).max()
-    result = minimize(objective, objective.zeros(), step_rule=ConstantStep(1 / L), momentum=NoMomentum(), max_iter=500, tol=0)
+    result = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=ConstantStep(1 / L),
+        momentum=NoMomentum(),
+        max_iter=500,
+        tol=0,
+    )
     assert np.all(np.diff(result.loss_curve) <= 0)
 
 
@@ -52,20 +85,42 @@ def test_constant_step_one_over_l_is_monotone(rng):
 @pytest.mark.parametrize("momentum", [NoMomentum, Nesterov])
 def test_lasso_methods_reach_the_same_minimum(l1_step, momentum, rng):
     objective, X, y = _least_squares(rng, alpha=0.3)
-    reference = minimize(objective, objective.zeros(), step_rule=Backtracking(), momentum=Nesterov(), max_iter=100_000, tol=1e-13)
-    result = minimize(objective, objective.zeros(), step_rule=Backtracking(), l1_step=l1_step, momentum=momentum(), max_iter=100_000, tol=1e-10)
+    reference = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        momentum=Nesterov(),
+        max_iter=100_000,
+        tol=1e-13,
+    )
+    result = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        l1_step=l1_step,
+        momentum=momentum(),
+        max_iter=100_000,
+        tol=1e-10,
+    )
     assert result.converged
-    W, W_ref = objective.to_coef(result.params)[0], objective.to_coef(reference.params)[0]
+    W, W_ref = (
+        objective.to_coef(result.params)[0],
+        objective.to_coef(reference.params)[0],
+    )
     np.testing.assert_array_equal(W == 0, W_ref == 0)
     assert (W == 0).sum() >= 1
-    assert objective.value(result.params) - objective.value(reference.params) <= 1e-10 * objective.value(reference.params)
+    assert objective.value(result.params) - objective.value(
+        reference.params
+    ) <= 1e-10 * objective.value(reference.params)
 
 
 def test_subgradient_step_keeps_zeros_and_stops_at_zero():
     objective, _, _ = _least_squares(np.random.default_rng(1), p=3, alpha=1.0)
     s = objective.scale[:, 0]  # in V coordinates the L1 strength is alpha * s
     Y = np.array([[0.0], [0.5], [-2.0]])
-    grad = np.array([[0.4 * s[0]], [30.0], [0.5]])  # 0.4 s < alpha s keeps 0; 30 crosses zero
+    grad = np.array(
+        [[0.4 * s[0]], [30.0], [0.5]]
+    )  # 0.4 s < alpha s keeps 0; 30 crosses zero
     out = subgradient_step(objective, Y, grad, 0.1)
     assert out[0, 0] == 0.0 and out[1, 0] == 0.0
     assert out[2, 0] == pytest.approx(-2.0 - 0.1 * (0.5 - s[2]))
@@ -74,7 +129,9 @@ def test_subgradient_step_keeps_zeros_and_stops_at_zero():
 def test_diverging_constant_step_names_learning_rate(rng):
     objective, _, _ = _least_squares(rng, precondition=False)
     with pytest.raises(ValueError, match="learning_rate=1000.0"):
-        minimize(objective, objective.zeros(), step_rule=ConstantStep(1000.0), max_iter=1000)
+        minimize(
+            objective, objective.zeros(), step_rule=ConstantStep(1000.0), max_iter=1000
+        )
 
 
 def test_minimum_at_infinity_is_not_reported_converged():
@@ -82,28 +139,65 @@ def test_minimum_at_infinity_is_not_reported_converged():
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     Y = np.array([[0.0], [0.0], [1.0], [1.0]])
     objective = Objective(X, Y, np.ones(4), BinaryCrossEntropy())
-    result = minimize(objective, objective.zeros(), step_rule=Backtracking(), momentum=Nesterov(), max_iter=2000, tol=1e-8)
+    result = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        momentum=Nesterov(),
+        max_iter=2000,
+        tol=1e-8,
+    )
     assert not result.converged
     assert np.all(np.isfinite(result.params))
 
 
 def test_loss_curve_holds_the_full_objective(rng):
     objective, _, _ = _least_squares(rng, alpha=0.2)
-    result = minimize(objective, objective.zeros(), step_rule=Backtracking(), momentum=Nesterov(), max_iter=50, tol=0)
+    result = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        momentum=Nesterov(),
+        max_iter=50,
+        tol=0,
+    )
     assert len(result.loss_curve) == result.n_iter == 50
-    assert result.loss_curve[-1] == pytest.approx(objective.value(result.params), rel=1e-12)
+    assert result.loss_curve[-1] == pytest.approx(
+        objective.value(result.params), rel=1e-12
+    )
 
 
 def test_warm_start_from_the_solution_stops_early(rng):
     objective, _, _ = _least_squares(rng, alpha=0.1)
-    first = minimize(objective, objective.zeros(), step_rule=Backtracking(), momentum=Nesterov(), max_iter=10_000, tol=1e-10)
-    again = minimize(objective, first.params, step_rule=Backtracking(), momentum=Nesterov(), max_iter=10_000, tol=1e-10)
+    first = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        momentum=Nesterov(),
+        max_iter=10_000,
+        tol=1e-10,
+    )
+    again = minimize(
+        objective,
+        first.params,
+        step_rule=Backtracking(),
+        momentum=Nesterov(),
+        max_iter=10_000,
+        tol=1e-10,
+    )
     assert again.converged and again.n_iter < first.n_iter / 3
 
 
 def test_verbose_prints_progress(rng, capsys):
     objective, _, _ = _least_squares(rng)
-    minimize(objective, objective.zeros(), step_rule=Backtracking(), max_iter=20, tol=0, verbose=1)
+    minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        max_iter=20,
+        tol=0,
+        verbose=1,
+    )
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines[:-1]] == ["1", "2", "5", "10", "20"]
     assert "objective" in lines[0] and "step" in lines[0]
@@ -111,6 +205,15 @@ def test_verbose_prints_progress(rng, capsys):
 
 def test_elastic_net_prox_step_on_objective(rng):
     objective, _, _ = _least_squares(rng)
-    objective = Objective(objective.X, objective.Y, np.ones(50), SquaredError(), ElasticNet(0.5, 0.5))
-    result = minimize(objective, objective.zeros(), step_rule=Backtracking(), momentum=Nesterov(), max_iter=10_000, tol=1e-10)
+    objective = Objective(
+        objective.X, objective.Y, np.ones(50), SquaredError(), ElasticNet(0.5, 0.5)
+    )
+    result = minimize(
+        objective,
+        objective.zeros(),
+        step_rule=Backtracking(),
+        momentum=Nesterov(),
+        max_iter=10_000,
+        tol=1e-10,
+    )
     assert result.converged

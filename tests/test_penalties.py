@@ -7,7 +7,13 @@ from scipy.optimize import minimize_scalar
 from gdlearn import check_gradient
 from gdlearn.penalties import L1, L2, ElasticNet
 
-PENALTIES = [L1(0.7), L2(1.3), ElasticNet(0.9, 0.3), ElasticNet(2.0, 1.0), ElasticNet(0.0, 0.5)]
+PENALTIES = [
+    L1(0.7),
+    L2(1.3),
+    ElasticNet(0.9, 0.3),
+    ElasticNet(2.0, 1.0),
+    ElasticNet(0.0, 0.5),
+]
 
 
 @pytest.mark.parametrize("penalty", PENALTIES)
@@ -19,7 +25,9 @@ def test_gradient_matches_finite_differences_away_from_zero(penalty, rng):
 
 def test_subgradient_convention_at_zero():
     """sign(0) = 0: the subgradient of |x| at 0 taken from [-1, 1] is 0."""
-    np.testing.assert_array_equal(L1(2.0).gradient(np.array([0.0, -3.0, 1.0])), [0.0, -2.0, 2.0])
+    np.testing.assert_array_equal(
+        L1(2.0).gradient(np.array([0.0, -3.0, 1.0])), [0.0, -2.0, 2.0]
+    )
 
 
 def _brute_prox(penalty, v, step):
