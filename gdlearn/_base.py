@@ -65,7 +65,8 @@ class GDMixin:
     A subclass defines ``_encode_targets(y, sample_weight)`` returning
     ``(Y, sample_weight, loss)`` and ``_penalty(sw_sum)`` returning an
     :class:`~gdlearn.penalties.ElasticNet` in the objective's units, and
-    ``_store_coef(W, b)``.
+    ``_store_coef(W, b, y)`` setting ``coef_`` and ``intercept_`` in the
+    shapes its scikit-learn counterpart uses for targets ``y``.
     """
 
     def fit(self, X, y, sample_weight=None):
@@ -128,7 +129,7 @@ class GDMixin:
                 f"{type(self).__name__} produced non-finite coefficients; "
                 "check the input scale or use learning_rate='auto'."
             )
-        self._store_coef(W, b)
+        self._store_coef(W, b, y)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = np.asarray(result.loss_curve)
         return self

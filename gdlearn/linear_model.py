@@ -101,16 +101,14 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints = dict(COMMON_CONSTRAINTS)
 
     def _encode_targets(self, y, sample_weight):
-        self._y_1d = y.ndim == 1
         Y = np.asarray(y, dtype=sample_weight.dtype).reshape(y.shape[0], -1)
         return Y, sample_weight, SquaredError()
 
-    def _store_coef(self, W, b):
-        if self._y_1d:
+    def _store_coef(self, W, b, y):
+        if y.ndim == 1:
             self.coef_, self.intercept_ = W[:, 0], b[0]
         else:
             self.coef_, self.intercept_ = W.T, b
-        del self._y_1d
 
     def predict(self, X):
         """Predict ``X @ coef_.T + intercept_``.
@@ -538,7 +536,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
             return None
         return ElasticNet(1.0 / (self.C * sw_sum), self.l1_ratio)
 
-    def _store_coef(self, W, b):
+    def _store_coef(self, W, b, y):
         self.coef_, self.intercept_ = W.T, b
 
     def decision_function(self, X):

@@ -17,6 +17,17 @@ from gdlearn.optimizers import (
 from gdlearn.penalties import L1, ElasticNet
 
 
+def _solve(objective, *, start=None, step_rule=None, momentum=NoMomentum, **options):
+    """minimize() from zero (or ``start``) with backtracking unless told otherwise."""
+    return minimize(
+        objective,
+        objective.zeros() if start is None else start,
+        step_rule=step_rule or Backtracking(),
+        momentum=momentum(),
+        **options,
+    )
+
+
 def _least_squares(rng, n=50, p=6, alpha=0.0, precondition=True):
     X = rng.normal(size=(n, p)) @ rng.normal(size=(p, p))
     y = X @ rng.normal(size=p) + 0.1 * rng.normal(size=n)
@@ -39,14 +50,7 @@ def _least_squares(rng, n=50, p=6, alpha=0.0, precondition=True):
 @pytest.mark.parametrize("precondition", [False, True])
 def test_quadratic_reaches_the_normal_equations(momentum, precondition, rng):
     objective, X, y = _least_squares(rng, precondition=precondition)
-    result = minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        momentum=momentum(),
-        max_iter=100_000,
-        tol=1e-12,
-    )
+    result = _solve(objective, momentum=momentum, max_iter=100_000, tol=1e-12)
     W, _ = objective.to_coef(result.params)
     assert result.converged
     np.testing.assert_allclose(W[:, 0], np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-8)
@@ -56,25 +60,17 @@ def test_gradient_descent_is_monotone(rng):
     """Backtracked (proximal) gradient descent never increases the objective."""
     for alpha in (0.0, 0.5):
         objective, _, _ = _least_squares(rng, alpha=alpha)
-        result = minimize(
-            objective,
-            objective.zeros(),
-            step_rule=Backtracking(),
-            momentum=NoMomentum(),
-            max_iter=300,
-            tol=0,
-        )
+        result = _solve(objective, momentum=NoMomentum, max_iter=300, tol=0)
         assert np.all(np.diff(result.loss_curve) <= 1e-12 * abs(result.loss_curve[0]))
 
 
 def test_constant_step_one_over_l_is_monotone(rng):
     objective, X, _ = _least_squares(rng, precondition=False)
     L = np.linalg.eigvalsh(X.T @ X / len(X)).max()
-    result = minimize(
+    result = _solve(
         objective,
-        objective.zeros(),
         step_rule=ConstantStep(1 / L),
-        momentum=NoMomentum(),
+        momentum=NoMomentum,
         max_iter=500,
         tol=0,
     )
@@ -85,22 +81,9 @@ def test_constant_step_one_over_l_is_monotone(rng):
 @pytest.mark.parametrize("momentum", [NoMomentum, Nesterov])
 def test_lasso_methods_reach_the_same_minimum(l1_step, momentum, rng):
     objective, X, y = _least_squares(rng, alpha=0.3)
-    reference = minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        momentum=Nesterov(),
-        max_iter=100_000,
-        tol=1e-13,
-    )
-    result = minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        l1_step=l1_step,
-        momentum=momentum(),
-        max_iter=100_000,
-        tol=1e-10,
+    reference = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-13)
+    result = _solve(
+        objective, l1_step=l1_step, momentum=momentum, max_iter=100_000, tol=1e-10
     )
     assert result.converged
     W, W_ref = (
@@ -129,9 +112,7 @@ def test_subgradient_step_keeps_zeros_and_stops_at_zero():
 def test_diverging_constant_step_names_learning_rate(rng):
     objective, _, _ = _least_squares(rng, precondition=False)
     with pytest.raises(ValueError, match="learning_rate=1000.0"):
-        minimize(
-            objective, objective.zeros(), step_rule=ConstantStep(1000.0), max_iter=1000
-        )
+        _solve(objective, step_rule=ConstantStep(1000.0), max_iter=1000)
 
 
 def test_minimum_at_infinity_is_not_reported_converged():
@@ -139,28 +120,14 @@ def test_minimum_at_infinity_is_not_reported_converged():
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     Y = np.array([[0.0], [0.0], [1.0], [1.0]])
     objective = Objective(X, Y, np.ones(4), BinaryCrossEntropy())
-    result = minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        momentum=Nesterov(),
-        max_iter=2000,
-        tol=1e-8,
-    )
+    result = _solve(objective, momentum=Nesterov, max_iter=2000, tol=1e-8)
     assert not result.converged
     assert np.all(np.isfinite(result.params))
 
 
 def test_loss_curve_holds_the_full_objective(rng):
     objective, _, _ = _least_squares(rng, alpha=0.2)
-    result = minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        momentum=Nesterov(),
-        max_iter=50,
-        tol=0,
-    )
+    result = _solve(objective, momentum=Nesterov, max_iter=50, tol=0)
     assert len(result.loss_curve) == result.n_iter == 50
     assert result.loss_curve[-1] == pytest.approx(
         objective.value(result.params), rel=1e-12
@@ -169,35 +136,16 @@ def test_loss_curve_holds_the_full_objective(rng):
 
 def test_warm_start_from_the_solution_stops_early(rng):
     objective, _, _ = _least_squares(rng, alpha=0.1)
-    first = minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        momentum=Nesterov(),
-        max_iter=10_000,
-        tol=1e-10,
-    )
-    again = minimize(
-        objective,
-        first.params,
-        step_rule=Backtracking(),
-        momentum=Nesterov(),
-        max_iter=10_000,
-        tol=1e-10,
+    first = _solve(objective, momentum=Nesterov, max_iter=10_000, tol=1e-10)
+    again = _solve(
+        objective, start=first.params, momentum=Nesterov, max_iter=10_000, tol=1e-10
     )
     assert again.converged and again.n_iter < first.n_iter / 3
 
 
 def test_verbose_prints_progress(rng, capsys):
     objective, _, _ = _least_squares(rng)
-    minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        max_iter=20,
-        tol=0,
-        verbose=1,
-    )
+    _solve(objective, max_iter=20, tol=0, verbose=1)
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[1] for line in lines[:-1]] == ["1", "2", "5", "10", "20"]
     assert "objective" in lines[0] and "step" in lines[0]
@@ -208,12 +156,5 @@ def test_elastic_net_prox_step_on_objective(rng):
     objective = Objective(
         objective.X, objective.Y, np.ones(50), SquaredError(), ElasticNet(0.5, 0.5)
     )
-    result = minimize(
-        objective,
-        objective.zeros(),
-        step_rule=Backtracking(),
-        momentum=Nesterov(),
-        max_iter=10_000,
-        tol=1e-10,
-    )
+    result = _solve(objective, momentum=Nesterov, max_iter=10_000, tol=1e-10)
     assert result.converged
