@@ -205,16 +205,9 @@ def minimize(
     # setup: iterate X, its predecessor, and their raw predictions
     X = V0
     Z = objective.raw(X)
-    f_x = objective.smooth_value(Z, X) + objective.l1_value(X)
+    f_x = f_start = objective.smooth_value(Z, X) + objective.l1_value(X)
     X_prev, Z_prev = X, Z
-    f_start = f_x
-    reference = None
-    if not np.any(V0):
-        reference = None  # the first gradient is the one at zero
-    else:
-        zeros = objective.zeros()
-        g0 = objective.smooth_gradient(objective.raw(zeros), zeros)
-        reference = float(np.max(np.abs(g0)))
+    threshold = None if not np.any(V0) else _threshold(tol, objective, None)
     step = step_rule.initial
     beta = 0.0
     curve = []
@@ -230,14 +223,15 @@ def minimize(
             Y = X + beta * (X - X_prev) if beta else X
             Z_y = Z + beta * (Z - Z_prev) if beta else Z
             F_y, grad, noise = objective.smooth_value_and_gradient(Z_y, Y)
-            if reference is None:
-                reference = float(np.max(np.abs(grad)))
+            if threshold is None:  # started from zero: this is the gradient at zero
+                threshold = _threshold(tol, objective, grad)
             # step, shrunk until the step rule accepts it
             while True:
                 X_new = l1_step(objective, Y, grad, step)
                 D = X_new - Y
-                if not np.any(D):
-                    break  # no step size moves Y any more: rounding level
+                stalled = not np.any(D)  # no step size moves Y: rounding level
+                if stalled:
+                    break
                 Z_new = objective.raw(X_new)
                 F_new = objective.smooth_value(Z_new, X_new)
                 if np.isfinite(F_new) and step_rule.accepts(
@@ -247,18 +241,19 @@ def minimize(
                 if not step_rule.adaptive:
                     raise _diverged(step_rule.initial)
                 step *= step_rule.shrink
-            if not np.any(D):
+            if stalled:
                 stationarity = _stationarity(objective, Y, grad)
-                converged = stationarity <= tol * (reference or 1.0)
+                converged = stationarity <= threshold
                 message = (
                     f"converged in {it} iterations"
                     if converged
                     else f"stalled after {it} iterations: no step decreases the objective "
                     f"at this precision (gradient {stationarity:.2e} against "
-                    f"{tol * (reference or 1.0):.2e} wanted). Raise tol, or add a penalty "
+                    f"{threshold:.2e} wanted). Raise tol, or add a penalty "
                     "if the minimum is at infinity (separable classes without one)"
                 )
                 X = Y
+                curve.append(F_y + objective.l1_value(Y))
                 break
             f_new = F_new + objective.l1_value(X_new)
             if not step_rule.adaptive and not f_new <= 1e4 * f_start + 1e-12:
@@ -276,13 +271,21 @@ def minimize(
                     f"iter {it:6d}  objective {f_new:.10g}  gradient {mapping:.3e}"
                     f"  step {step:.3e}  {time.perf_counter() - started:.3f}s"
                 )
-            if mapping <= tol * (reference or 1.0):
+            if mapping <= threshold:
                 converged = True
                 message = f"converged in {it} iterations"
                 break
     if verbose:
         print(message)
     return OptimizeResult(X, it, converged, curve, step, message)
+
+
+def _threshold(tol, objective, grad_at_zero):
+    """``tol`` times the max-norm of the smooth part's gradient at zero (1 if that is 0)."""
+    if grad_at_zero is None:
+        zeros = objective.zeros()
+        grad_at_zero = objective.smooth_gradient(objective.raw(zeros), zeros)
+    return tol * (float(np.max(np.abs(grad_at_zero))) or 1.0)
 
 
 def _stationarity(objective, V, grad):

@@ -209,6 +209,16 @@ def test_unpenalized_logistic_matches_sklearn():
     np.testing.assert_allclose(gd.predict_proba(X), ref.predict_proba(X), atol=1e-4)
 
 
+@pytest.mark.filterwarnings("default::sklearn.exceptions.ConvergenceWarning")
+def test_separable_classes_without_penalty_warn_and_stay_finite():
+    X, y = CLASSIFICATION["iris"]
+    X, y = X[y < 2], y[y < 2]  # setosa vs versicolor: separable, minimum at infinity
+    with pytest.warns(ConvergenceWarning):
+        gd = LogisticRegressionGD(C=np.inf, max_iter=2000).fit(X, y)
+    assert np.all(np.isfinite(gd.coef_)) and len(gd.loss_curve_) == gd.n_iter_
+    assert gd.score(X, y) == 1.0
+
+
 def test_string_labels_and_classes():
     X, y = load_iris(return_X_y=True)
     names = np.array(["setosa", "versicolor", "virginica"])[y]

@@ -122,6 +122,7 @@ def test_minimum_at_infinity_is_not_reported_converged():
     objective = Objective(X, Y, np.ones(4), BinaryCrossEntropy())
     result = _solve(objective, momentum=Nesterov, max_iter=2000, tol=1e-8)
     assert not result.converged
+    assert len(result.loss_curve) == result.n_iter
     assert np.all(np.isfinite(result.params))
 
 
