@@ -90,8 +90,8 @@ _COMMON_ATTRIBUTES = """\
 def _document(cls):
     """Put the parameters and attributes all estimators share into ``cls.__doc__``."""
     cls.__doc__ = cls.__doc__.replace(
-        "{common_parameters}", _COMMON_PARAMETERS.rstrip("\n")
-    ).replace("{common_attributes}", _COMMON_ATTRIBUTES.rstrip("\n"))
+        "    {common_parameters}", _COMMON_PARAMETERS.rstrip("\n")
+    ).replace("    {common_attributes}", _COMMON_ATTRIBUTES.rstrip("\n"))
     return cls
 
 
@@ -133,37 +133,37 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
 class LinearRegressionGD(_RegressorGD):
     """Ordinary least squares by gradient descent.
 
-        Minimizes the half mean squared error
+    Minimizes the half mean squared error
 
-        .. math::
-            f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2,
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2,
 
-        whose gradient :math:`\\nabla_w f = X^\\top \\operatorname{diag}(sw)
-        (Xw + b - y) / \\sum sw` is seed 004's :math:`\\frac1m X (h - y)^\\top`
-        and vanishes at the normal equations :math:`X^\\top X w = X^\\top y`
-        (seed 001). The minimizer is that of :class:`sklearn.linear_model.LinearRegression`.
+    whose gradient :math:`\\nabla_w f = X^\\top \\operatorname{diag}(sw)
+    (Xw + b - y) / \\sum sw` is seed 004's :math:`\\frac1m X (h - y)^\\top`
+    and vanishes at the normal equations :math:`X^\\top X w = X^\\top y`
+    (seed 001). The minimizer is that of :class:`sklearn.linear_model.LinearRegression`.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
     {common_parameters}
 
-        Attributes
-        ----------
-        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-            Coefficients :math:`w`.
-        intercept_ : float or ndarray of shape (n_targets,)
-            Intercept :math:`b`, 0 when ``fit_intercept=False``.
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients :math:`w`.
+    intercept_ : float or ndarray of shape (n_targets,)
+        Intercept :math:`b`, 0 when ``fit_intercept=False``.
     {common_attributes}
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from gdlearn import LinearRegressionGD
-        >>> X = np.array([[1.0, 1.0], [1.0, 2.0], [2.0, 2.0], [2.0, 3.0]])
-        >>> y = X @ np.array([1.0, 2.0]) + 3.0
-        >>> reg = LinearRegressionGD().fit(X, y)
-        >>> np.round(reg.coef_, 4), round(float(reg.intercept_), 4)
-        (array([1., 2.]), 3.0)
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlearn import LinearRegressionGD
+    >>> X = np.array([[1.0, 1.0], [1.0, 2.0], [2.0, 2.0], [2.0, 3.0]])
+    >>> y = X @ np.array([1.0, 2.0]) + 3.0
+    >>> reg = LinearRegressionGD().fit(X, y)
+    >>> np.round(reg.coef_, 4), round(float(reg.intercept_), 4)
+    (array([1., 2.]), 3.0)
     """
 
     def __init__(
@@ -195,38 +195,38 @@ class LinearRegressionGD(_RegressorGD):
 class RidgeGD(_RegressorGD):
     """Ridge regression by gradient descent, with :class:`~sklearn.linear_model.Ridge`'s ``alpha``.
 
-        scikit-learn's Ridge minimizes :math:`\\sum_i sw_i (y_i - x_i^\\top w - b)^2
-        + \\alpha \\lVert w \\rVert^2`. Divided by :math:`2 \\sum_i sw_i` (same
-        minimizer), that is
+    scikit-learn's Ridge minimizes :math:`\\sum_i sw_i (y_i - x_i^\\top w - b)^2
+    + \\alpha \\lVert w \\rVert^2`. Divided by :math:`2 \\sum_i sw_i` (same
+    minimizer), that is
 
-        .. math::
-            f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
-                    + \\frac{\\alpha}{2 \\sum_i sw_i} \\lVert w \\rVert^2,
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
+                + \\frac{\\alpha}{2 \\sum_i sw_i} \\lVert w \\rVert^2,
 
-        with gradient :math:`X^\\top \\operatorname{diag}(sw)(Xw + b - y)/\\sum sw +
-        \\alpha w / \\sum sw` (seed 001: MSE plus :math:`\\lambda \\lVert w \\rVert^2`).
+    with gradient :math:`X^\\top \\operatorname{diag}(sw)(Xw + b - y)/\\sum sw +
+    \\alpha w / \\sum sw` (seed 001: MSE plus :math:`\\lambda \\lVert w \\rVert^2`).
 
-        Parameters
-        ----------
-        alpha : float, default=1.0
-            L2 strength, as in Ridge: it is not divided by the number of samples.
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        L2 strength, as in Ridge: it is not divided by the number of samples.
     {common_parameters}
 
-        Attributes
-        ----------
-        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        intercept_ : float or ndarray of shape (n_targets,)
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
     {common_attributes}
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_diabetes
-        >>> from sklearn.linear_model import Ridge
-        >>> from gdlearn import RidgeGD
-        >>> X, y = load_diabetes(return_X_y=True)
-        >>> gd, ref = RidgeGD(alpha=0.1).fit(X, y), Ridge(alpha=0.1).fit(X, y)
-        >>> bool(abs(gd.coef_ - ref.coef_).max() < 1e-4 * abs(ref.coef_).max())
-        True
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.linear_model import Ridge
+    >>> from gdlearn import RidgeGD
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> gd, ref = RidgeGD(alpha=0.1).fit(X, y), Ridge(alpha=0.1).fit(X, y)
+    >>> bool(abs(gd.coef_ - ref.coef_).max() < 1e-4 * abs(ref.coef_).max())
+    True
     """
 
     _parameter_constraints = {
@@ -265,40 +265,40 @@ class RidgeGD(_RegressorGD):
 class ElasticNetGD(_RegressorGD):
     """Elastic net by gradient descent, with :class:`~sklearn.linear_model.ElasticNet`'s parameters.
 
-        .. math::
-            f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
-                    + \\alpha \\rho \\lVert w \\rVert_1
-                    + \\frac{\\alpha (1 - \\rho)}{2} \\lVert w \\rVert_2^2 .
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
+                + \\alpha \\rho \\lVert w \\rVert_1
+                + \\frac{\\alpha (1 - \\rho)}{2} \\lVert w \\rVert_2^2 .
 
-        The squared error and L2 parts take gradient steps; the L1 part takes
-        either proximal steps (soft-thresholding, ``l1_method='proximal'``) or
-        subgradient steps (``l1_method='subgradient'``), see
-        :func:`gdlearn.optimizers.subgradient_step`.
+    The squared error and L2 parts take gradient steps; the L1 part takes
+    either proximal steps (soft-thresholding, ``l1_method='proximal'``) or
+    subgradient steps (``l1_method='subgradient'``), see
+    :func:`gdlearn.optimizers.subgradient_step`.
 
-        Parameters
-        ----------
-        alpha : float, default=1.0
-            Penalty strength :math:`\\alpha`.
-        l1_ratio : float in [0, 1], default=0.5
-            Mixing :math:`\\rho`: 1 is the lasso, 0 ridge.
-        l1_method : {'proximal', 'subgradient'}, default='proximal'
-            How steps treat the L1 part.
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Penalty strength :math:`\\alpha`.
+    l1_ratio : float in [0, 1], default=0.5
+        Mixing :math:`\\rho`: 1 is the lasso, 0 ridge.
+    l1_method : {'proximal', 'subgradient'}, default='proximal'
+        How steps treat the L1 part.
     {common_parameters}
 
-        Attributes
-        ----------
-        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        intercept_ : float or ndarray of shape (n_targets,)
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
     {common_attributes}
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_diabetes
-        >>> from gdlearn import ElasticNetGD
-        >>> X, y = load_diabetes(return_X_y=True)
-        >>> reg = ElasticNetGD(alpha=0.002, l1_ratio=0.9).fit(X, y)
-        >>> int((reg.coef_ == 0).sum())  # one exact zero, as sklearn's ElasticNet
-        1
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from gdlearn import ElasticNetGD
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = ElasticNetGD(alpha=0.002, l1_ratio=0.9).fit(X, y)
+    >>> int((reg.coef_ == 0).sum())  # one exact zero, as sklearn's ElasticNet
+    1
     """
 
     _parameter_constraints = {
@@ -343,39 +343,39 @@ class ElasticNetGD(_RegressorGD):
 class LassoGD(ElasticNetGD):
     """Lasso by gradient descent, with :class:`~sklearn.linear_model.Lasso`'s ``alpha``.
 
-        .. math::
-            f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
-                    + \\alpha \\lVert w \\rVert_1 .
+    .. math::
+        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
+                + \\alpha \\lVert w \\rVert_1 .
 
-        ``l1_method='proximal'`` (default) takes proximal gradient steps,
-        :math:`w \\leftarrow \\operatorname{sign}(u) \\max(|u| - s\\alpha, 0)` with
-        :math:`u = w - s \\nabla` (ISTA, or FISTA with ``solver='accelerated'``).
-        ``l1_method='subgradient'`` steps along the subgradient
-        :math:`\\nabla + \\alpha \\operatorname{sign}(w)` of smallest norm and stops
-        a coefficient that would cross zero at zero. Both give exact zeros.
+    ``l1_method='proximal'`` (default) takes proximal gradient steps,
+    :math:`w \\leftarrow \\operatorname{sign}(u) \\max(|u| - s\\alpha, 0)` with
+    :math:`u = w - s \\nabla` (ISTA, or FISTA with ``solver='accelerated'``).
+    ``l1_method='subgradient'`` steps along the subgradient
+    :math:`\\nabla + \\alpha \\operatorname{sign}(w)` of smallest norm and stops
+    a coefficient that would cross zero at zero. Both give exact zeros.
 
-        Parameters
-        ----------
-        alpha : float, default=1.0
-            L1 strength :math:`\\alpha`.
-        l1_method : {'proximal', 'subgradient'}, default='proximal'
-            How steps treat the L1 part.
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        L1 strength :math:`\\alpha`.
+    l1_method : {'proximal', 'subgradient'}, default='proximal'
+        How steps treat the L1 part.
     {common_parameters}
 
-        Attributes
-        ----------
-        coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        intercept_ : float or ndarray of shape (n_targets,)
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
     {common_attributes}
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_diabetes
-        >>> from gdlearn import LassoGD
-        >>> X, y = load_diabetes(return_X_y=True)
-        >>> reg = LassoGD(alpha=0.5).fit(X, y)
-        >>> [int(j) for j in (reg.coef_ != 0).nonzero()[0]]  # as sklearn's Lasso(alpha=0.5)
-        [2, 3, 6, 8]
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from gdlearn import LassoGD
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = LassoGD(alpha=0.5).fit(X, y)
+    >>> [int(j) for j in (reg.coef_ != 0).nonzero()[0]]  # as sklearn's Lasso(alpha=0.5)
+    [2, 3, 6, 8]
     """
 
     _parameter_constraints = {
@@ -415,52 +415,52 @@ class LassoGD(ElasticNetGD):
 class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression by gradient descent, with :class:`~sklearn.linear_model.LogisticRegression`'s ``C`` and ``l1_ratio``.
 
-        scikit-learn (>= 1.8) minimizes :math:`C \\sum_i sw_i \\ell_i +
-        \\rho \\lVert W \\rVert_1 + \\frac{1 - \\rho}{2} \\lVert W \\rVert_2^2`.
-        Divided by :math:`C \\sum_i sw_i` (same minimizer), that is
+    scikit-learn (>= 1.8) minimizes :math:`C \\sum_i sw_i \\ell_i +
+    \\rho \\lVert W \\rVert_1 + \\frac{1 - \\rho}{2} \\lVert W \\rVert_2^2`.
+    Divided by :math:`C \\sum_i sw_i` (same minimizer), that is
 
-        .. math::
-            f(W, b) = \\frac{1}{\\sum_i sw_i} \\sum_i sw_i\\, \\ell(y_i, z_i)
-                    + \\frac{\\rho}{C \\sum_i sw_i} \\lVert W \\rVert_1
-                    + \\frac{1 - \\rho}{2 C \\sum_i sw_i} \\lVert W \\rVert_2^2,
-            \\qquad z_i = W x_i + b .
+    .. math::
+        f(W, b) = \\frac{1}{\\sum_i sw_i} \\sum_i sw_i\\, \\ell(y_i, z_i)
+                + \\frac{\\rho}{C \\sum_i sw_i} \\lVert W \\rVert_1
+                + \\frac{1 - \\rho}{2 C \\sum_i sw_i} \\lVert W \\rVert_2^2,
+        \\qquad z_i = W x_i + b .
 
-        With two classes :math:`\\ell` is the sigmoid cross-entropy and ``coef_``
-        has one row; its gradient is seed 004's :math:`\\frac1m X (a - y)^\\top`.
-        With ``K > 2`` classes it is the softmax cross-entropy
-        :math:`\\operatorname{lse}(z) - z_{y}` with gradient :math:`X^\\top (P - Y)`
-        (softmax as the gradient of log-sum-exp, seed 001) and ``coef_`` has
-        ``K`` rows. ``class_weight`` multiplies ``sample_weight``.
+    With two classes :math:`\\ell` is the sigmoid cross-entropy and ``coef_``
+    has one row; its gradient is seed 004's :math:`\\frac1m X (a - y)^\\top`.
+    With ``K > 2`` classes it is the softmax cross-entropy
+    :math:`\\operatorname{lse}(z) - z_{y}` with gradient :math:`X^\\top (P - Y)`
+    (softmax as the gradient of log-sum-exp, seed 001) and ``coef_`` has
+    ``K`` rows. ``class_weight`` multiplies ``sample_weight``.
 
-        Parameters
-        ----------
-        C : float, default=1.0
-            Inverse penalty strength; ``np.inf`` fits without penalty.
-        l1_ratio : float in [0, 1], default=0.0
-            Elastic-net mixing :math:`\\rho`: 0 is L2, 1 is L1.
-        class_weight : dict or 'balanced', default=None
-            Weights per class, multiplying ``sample_weight``; 'balanced' uses
-            ``sum(sw) / (n_classes * sum of sw in the class)``.
-        l1_method : {'proximal', 'subgradient'}, default='proximal'
-            How steps treat the L1 part when ``l1_ratio > 0``.
+    Parameters
+    ----------
+    C : float, default=1.0
+        Inverse penalty strength; ``np.inf`` fits without penalty.
+    l1_ratio : float in [0, 1], default=0.0
+        Elastic-net mixing :math:`\\rho`: 0 is L2, 1 is L1.
+    class_weight : dict or 'balanced', default=None
+        Weights per class, multiplying ``sample_weight``; 'balanced' uses
+        ``sum(sw) / (n_classes * sum of sw in the class)``.
+    l1_method : {'proximal', 'subgradient'}, default='proximal'
+        How steps treat the L1 part when ``l1_ratio > 0``.
     {common_parameters}
 
-        Attributes
-        ----------
-        classes_ : ndarray of shape (n_classes,)
-            The class labels.
-        coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        intercept_ : ndarray of shape (1,) or (n_classes,)
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
     {common_attributes}
 
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from gdlearn import LogisticRegressionGD
-        >>> X, y = load_iris(return_X_y=True)
-        >>> clf = LogisticRegressionGD().fit(X, y)
-        >>> clf.coef_.shape, round(clf.score(X, y), 2)
-        ((3, 4), 0.97)
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from gdlearn import LogisticRegressionGD
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegressionGD().fit(X, y)
+    >>> clf.coef_.shape, round(clf.score(X, y), 2)
+    ((3, 4), 0.97)
     """
 
     _parameter_constraints = {

@@ -424,3 +424,17 @@ def test_no_convergence_warning_at_defaults_on_raw_data():
     for Estimator in (LinearRegressionGD, RidgeGD, LassoGD, ElasticNetGD):
         Estimator().fit(X, y)
     LogisticRegressionGD().fit(X_BC, Y_BC)
+
+
+@pytest.mark.parametrize(
+    "Estimator",
+    [LinearRegressionGD, RidgeGD, LassoGD, ElasticNetGD, LogisticRegressionGD],
+)
+def test_docstring_sections_are_filled_and_aligned(Estimator):
+    """The shared parameter text is substituted at the docstring's own indentation."""
+    doc = Estimator.__doc__
+    assert "{common" not in doc
+    for section in ("Parameters", "Attributes", "Examples"):
+        assert f"\n    {section}\n    {'-' * len(section)}\n" in doc
+    assert "\n    max_iter : int, default=10000\n" in doc
+    assert "\n    n_iter_ : int\n" in doc
