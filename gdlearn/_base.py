@@ -24,11 +24,15 @@ from .optimizers import (
     Nesterov,
     NoMomentum,
     minimize,
+    minimize_newton,
     proximal_step,
     subgradient_step,
 )
 
-SOLVERS = {"accelerated": Nesterov, "gd": NoMomentum}
+SOLVERS = {"auto": None, "newton": None, "accelerated": Nesterov, "gd": NoMomentum}
+# 'auto' takes 'newton' up to this many unknowns (features + intercept, times
+# classes for the softmax): its curvature matrix then factors in milliseconds.
+NEWTON_MAX_UNKNOWNS = 1000
 L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
 ACCEPT_SPARSE = ("csr", "csc")
 DTYPES = (np.float64, np.float32)
@@ -103,18 +107,26 @@ class GDMixin:
         )
         V0 = self._initial_params(objective)
         lr = self.learning_rate
-        step_rule = Backtracking() if lr == "auto" else ConstantStep(lr)
-        # optimize
-        result = minimize(
-            objective,
-            V0,
-            step_rule=step_rule,
-            l1_step=L1_METHODS[getattr(self, "l1_method", "proximal")],
-            momentum=SOLVERS[self.solver](),
+        solver = self._solver(objective)
+        options = dict(
             max_iter=self.max_iter,
             tol=effective_tol(self.tol, X.dtype),
             verbose=self.verbose,
         )
+        # optimize
+        if solver == "newton":
+            result = minimize_newton(
+                objective, V0, learning_rate=None if lr == "auto" else lr, **options
+            )
+        else:
+            result = minimize(
+                objective,
+                V0,
+                step_rule=Backtracking() if lr == "auto" else ConstantStep(lr),
+                l1_step=L1_METHODS[getattr(self, "l1_method", "proximal")],
+                momentum=SOLVERS[solver](),
+                **options,
+            )
         # check convergence
         if not result.converged:
             warnings.warn(
@@ -133,6 +145,24 @@ class GDMixin:
         self.n_iter_ = result.n_iter
         self.loss_curve_ = np.asarray(result.loss_curve)
         return self
+
+    def _solver(self, objective):
+        """The solver to run: ``solver``, with 'auto' resolved.
+
+        'auto' takes 'newton' for smooth objectives (no L1) with at most
+        ``NEWTON_MAX_UNKNOWNS`` unknowns when ``learning_rate='auto'``, and
+        'accelerated' otherwise. 'newton' cannot take an L1 penalty.
+        """
+        if self.solver == "newton" and objective.has_l1:
+            raise ValueError(
+                f"solver='newton' cannot minimize an L1 penalty "
+                f"(l1_ratio > 0 in {type(self).__name__}); use solver='accelerated' or 'gd'."
+            )
+        if self.solver != "auto":
+            return self.solver
+        unknowns = objective.zeros().size
+        smooth = not objective.has_l1 and self.learning_rate == "auto"
+        return "newton" if smooth and unknowns <= NEWTON_MAX_UNKNOWNS else "accelerated"
 
     def _validate_fit_data(self, X, y):
         return validate_data(

@@ -53,7 +53,12 @@ from sklearn.utils.sparsefuncs import mean_variance_axis
 
 from .penalties import L1, L2, ElasticNet
 
-_CHUNK = 4096
+
+def row_chunks(X):
+    """Slices of about a million entries of ``X``: the largest temporary a pass makes."""
+    n, p = X.shape
+    rows = max(1, 2**20 // max(p, 1))
+    return [slice(start, start + rows) for start in range(0, n, rows)]
 
 
 def weighted_column_stats(X, weights, *, center):
@@ -70,10 +75,46 @@ def weighted_column_stats(X, weights, *, center):
     mean = weights @ X
     moment = np.zeros_like(mean)
     shift = mean if center else 0.0
-    for start in range(0, X.shape[0], _CHUNK):
-        chunk = X[start : start + _CHUNK] - shift
-        moment += weights[start : start + _CHUNK] @ (chunk * chunk)
+    for rows in row_chunks(X):
+        chunk = X[rows] - shift
+        moment += weights[rows] @ (chunk * chunk)
     return mean, moment
+
+
+def weighted_gram(X, D, center):
+    """Weighted Gram matrices of the centred ``X``, one per column ``d`` of ``D``.
+
+    Returns ``(M, u, t)`` stacked along a first axis of length ``r`` (the
+    columns of ``D``, shape (n, r)): :math:`M = (X - \\mathbf 1 c^\\top)^\\top
+    \\operatorname{diag}(d) (X - \\mathbf 1 c^\\top)`, :math:`u = (X -
+    \\mathbf 1 c^\\top)^\\top d` and :math:`t = \\sum_i d_i`. Dense ``X``
+    is read in row chunks, centred chunk by chunk (no cancellation, no copy of
+    ``X``); sparse ``X`` is never densified, and is centred afterwards by
+    expanding the product.
+    """
+    r, p = D.shape[1], X.shape[1]
+    totals = D.sum(axis=0)
+    if sp.issparse(X):
+        M = np.empty((r, p, p), dtype=X.dtype)
+        u = np.asarray(X.T @ D).T
+        for j in range(r):
+            M[j] = (X.T @ X.multiply(D[:, j : j + 1]).tocsc()).toarray()
+            M[j] += np.multiply.outer(center, totals[j] * center - u[j])
+            M[j] -= np.multiply.outer(u[j], center)
+        return M, u - totals[:, None] * center, totals
+    M = np.zeros((r, p, p), dtype=X.dtype)
+    u = np.zeros((r, p), dtype=X.dtype)
+    nonnegative = np.all(D >= 0, axis=0)
+    for rows in row_chunks(X):
+        chunk = X[rows] - center
+        u += (chunk.T @ D[rows]).T
+        for j in range(r):
+            if nonnegative[j]:  # symmetric rank-k update: half the work
+                root = np.sqrt(D[rows, j])[:, None] * chunk
+                M[j] += root.T @ root
+            else:
+                M[j] += chunk.T @ (D[rows, j][:, None] * chunk)
+    return M, u, totals
 
 
 class Objective:
@@ -99,6 +140,8 @@ class Objective:
         Change variables as described in the module docstring. Without it
         ``V`` is ``[W; b]`` itself.
     """
+
+    curvature_rows = 20_000
 
     def __init__(
         self,
@@ -203,6 +246,78 @@ class Objective:
     def smooth_gradient(self, Z, V):
         """Gradient of :meth:`smooth_value` with respect to ``V``."""
         return self.smooth_value_and_gradient(Z, V)[1]
+
+    def curvature_matrices(self, Z):
+        """The Hessian of the smooth part with respect to ``V``, in blocks.
+
+        With :math:`H_i = \\partial^2 \\ell / \\partial z_i^2` at ``Z`` and
+        the effective design :math:`A = [(X - \\mathbf 1 \\bar x^\\top)
+        \\operatorname{diag}(s),\\; s_b \\mathbf 1]` (so that ``Z = A V``),
+        the chain rule twice gives the block of outputs ``k, m``
+
+        .. math:: P_{km} = A^\\top \\operatorname{diag}(w \\odot H_{:km}) A
+                  + \\delta_{km} \\lambda_2 \\operatorname{diag}(s^2, 0),
+
+        with ``w`` the normalized sample weights. Returns ``P`` of shape
+        ``(k, q, q)``, one block per output, when the loss does not couple its
+        outputs (one shared block for the squared error, whose curvature is
+        the same for every output), or ``(1, kq, kq)`` ordered output by
+        output for the softmax. Costs one pass over ``X`` with ``q`` (softmax:
+        ``q k (k+1) / 2``) times the work of a product. On more than
+        ``curvature_rows`` samples a non-constant curvature is estimated on
+        every ``n // curvature_rows``-th sample: the step is then preconditioned
+        by an estimate, and the line search and the exact gradient keep the
+        method correct.
+        """
+        p, n = self.n_features, self.X.shape[0]
+        loss = self.loss
+        stride = 1 if loss.constant_curvature else max(1, n // self.curvature_rows)
+        rows = slice(None, None, stride)
+        weights = self.weights[rows] / np.sum(self.weights[rows])
+        H = loss.second_derivative(self.Y[rows], Z[rows])
+        k = Z.shape[1]
+        if loss.constant_curvature:
+            H, k = H[:, :1], 1
+        pairs = (
+            [(j, m) for j in range(k) for m in range(j, k)]
+            if loss.coupled
+            else [(j, j) for j in range(k)]
+        )
+        D = np.column_stack(
+            [weights * (H[:, j, m] if loss.coupled else H[:, j]) for j, m in pairs]
+        )
+        M, u, totals = weighted_gram(self.X[rows], D, self.offset)
+        s = self.scale[:, 0]
+        q = p + int(self.fit_intercept)
+        blocks = np.zeros((len(pairs), q, q))
+        blocks[:, :p, :p] = M * np.multiply.outer(s, s)
+        if self.fit_intercept:
+            cross = self.intercept_scale * u * s
+            blocks[:, :p, p] = cross
+            blocks[:, p, :p] = cross
+            blocks[:, p, p] = self.intercept_scale**2 * totals
+        ridge = self.l2.alpha * s * s
+        if not loss.coupled:
+            blocks[:, np.arange(p), np.arange(p)] += ridge
+            return blocks
+        P = np.zeros((k * q, k * q))
+        for (j, m), block in zip(pairs, blocks, strict=True):
+            P[j * q : (j + 1) * q, m * q : (m + 1) * q] = block
+            P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
+        for j in range(k):
+            P[j * q + np.arange(p), j * q + np.arange(p)] += ridge
+        return P[None]
+
+    def unbounded(self, Z):
+        """Whether the objective has no minimum: no penalty, and ``Z`` separates
+        the classes of the samples with a positive weight. Any separating
+        ``Z`` shows that the loss goes to zero along it, so the search for a
+        minimum would only make the coefficients grow."""
+        separates = getattr(self.loss, "separates", None)
+        if separates is None or self.l2.alpha > 0 or self.l1.alpha > 0:
+            return False
+        kept = self.weights > 0
+        return separates(self.Y[kept], Z[kept])
 
     # -- L1 part -------------------------------------------------------------
     @property

@@ -45,10 +45,21 @@ __all__ = [
 _COMMON_PARAMETERS = """\
     fit_intercept : bool, default=True
         Fit an unpenalized intercept. Without one the data is used as it is.
-    solver : {'accelerated', 'gd'}, default='accelerated'
-        'accelerated': Nesterov momentum (FISTA with L1) with adaptive restart.
+    solver : {'auto', 'newton', 'accelerated', 'gd'}, default='auto'
+        'newton': gradient steps preconditioned by the curvature,
+        ``v <- v - t P^-1 grad`` with ``P`` the Hessian of the smooth part
+        (exact for least squares, estimated on a subsample of at most 20,000
+        rows for cross-entropy and recomputed only when progress slows) and
+        ``t`` by backtracking from 1. Fastest for up to about a thousand
+        unknowns; no L1 penalty.
+        'accelerated': Nesterov momentum (FISTA with L1) with adaptive restart,
+        one product with ``X`` and one with ``X.T`` per iteration; for many
+        features, sparse ``X``, and L1 penalties.
         'gd': plain gradient descent, the textbook update
         ``w <- w - learning_rate * grad``.
+        'auto': 'newton' when there is no L1 penalty, ``learning_rate='auto'``
+        and at most 1,000 unknowns (features + 1, times classes for
+        multinomial), 'accelerated' otherwise.
     learning_rate : 'auto' or float, default='auto'
         'auto' finds the step by backtracking (halving until the objective
         sits under its quadratic model); it never diverges. A float is a
@@ -170,7 +181,7 @@ class LinearRegressionGD(_RegressorGD):
         self,
         *,
         fit_intercept=True,
-        solver="accelerated",
+        solver="auto",
         learning_rate="auto",
         max_iter=10_000,
         tol=1e-8,
@@ -239,7 +250,7 @@ class RidgeGD(_RegressorGD):
         alpha=1.0,
         *,
         fit_intercept=True,
-        solver="accelerated",
+        solver="auto",
         learning_rate="auto",
         max_iter=10_000,
         tol=1e-8,
@@ -315,7 +326,7 @@ class ElasticNetGD(_RegressorGD):
         l1_ratio=0.5,
         l1_method="proximal",
         fit_intercept=True,
-        solver="accelerated",
+        solver="auto",
         learning_rate="auto",
         max_iter=10_000,
         tol=1e-8,
@@ -388,7 +399,7 @@ class LassoGD(ElasticNetGD):
         *,
         l1_method="proximal",
         fit_intercept=True,
-        solver="accelerated",
+        solver="auto",
         learning_rate="auto",
         max_iter=10_000,
         tol=1e-8,
@@ -479,7 +490,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         class_weight=None,
         l1_method="proximal",
         fit_intercept=True,
-        solver="accelerated",
+        solver="auto",
         learning_rate="auto",
         max_iter=10_000,
         tol=1e-8,

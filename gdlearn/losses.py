@@ -9,6 +9,13 @@ A loss knows one sample at a time. With the raw prediction (the "logit" or
   shape ``(n, k)``;
 * ``curvature``: a bound on the largest eigenvalue of
   :math:`\\partial^2 \\ell / \\partial z_i^2`, used to scale step sizes;
+* ``second_derivative(Y, Z)``: :math:`\\partial^2 \\ell / \\partial z_i^2`,
+  the curvature at ``Z`` that the 'newton' solver preconditions with: shape
+  ``(n, k)`` (its diagonal) when the outputs are uncoupled
+  (``coupled = False``), ``(n, k, k)`` for the softmax;
+* ``separates(Y, Z)`` (classification losses): whether ``Z`` classifies
+  every sample correctly, in which case the loss has no minimum, only an
+  infimum of 0 as ``Z`` grows along the separating direction;
 * ``inverse_link(Z)``: the prediction (identity, sigmoid or softmax).
 
 A loss never sees ``X``: the chain rule that turns
@@ -63,6 +70,8 @@ class SquaredError:
     """
 
     curvature = 1.0
+    constant_curvature = True
+    coupled = False
 
     def pointwise(self, Y, Z):
         """Per-sample loss, :math:`\\tfrac12 \\sum_k (z_{ik} - y_{ik})^2`."""
@@ -77,6 +86,10 @@ class SquaredError:
         """``(pointwise(Y, Z), gradient(Y, Z))`` sharing the residual."""
         R = Z - Y
         return 0.5 * np.einsum("ij,ij->i", R, R), R
+
+    def second_derivative(self, Y, Z):
+        """:math:`\\partial^2 \\ell / \\partial z^2 = 1`, whatever ``Z``."""
+        return np.ones_like(Z)
 
     def inverse_link(self, Z):
         """The identity: a regression predicts its raw prediction."""
@@ -110,6 +123,8 @@ class BinaryCrossEntropy:
     """
 
     curvature = 0.25
+    constant_curvature = False
+    coupled = False
 
     def pointwise(self, Y, Z):
         """Per-sample loss :math:`\\log(1 + e^{z}) - y z`."""
@@ -122,6 +137,15 @@ class BinaryCrossEntropy:
     def value_and_gradient(self, Y, Z):
         """``(pointwise(Y, Z), gradient(Y, Z))``."""
         return self.pointwise(Y, Z), self.gradient(Y, Z)
+
+    def second_derivative(self, Y, Z):
+        """:math:`\\sigma'(z) = a (1 - a)`, at most 1/4 and tiny where ``|z|`` is large."""
+        a = expit(Z)
+        return a * (1 - a)
+
+    def separates(self, Y, Z):
+        """Whether every row of ``Z`` is on its target's side of 0."""
+        return bool(np.all((Z > 0) == (Y > 0.5)) and np.all(Z != 0))
 
     def inverse_link(self, Z):
         """The sigmoid :math:`\\sigma(z)`, the probability of the positive class."""
@@ -155,6 +179,8 @@ class MultinomialCrossEntropy:
     """
 
     curvature = 0.5
+    constant_curvature = False
+    coupled = True
 
     def pointwise(self, Y, Z):
         """Per-sample loss :math:`\\operatorname{lse}(z) - y^\\top z
@@ -169,6 +195,19 @@ class MultinomialCrossEntropy:
         """``(pointwise(Y, Z), gradient(Y, Z))`` from one log-softmax."""
         log_p = log_softmax(Z)
         return -np.einsum("ij,ij->i", Y, log_p), np.exp(log_p) - Y
+
+    def second_derivative(self, Y, Z):
+        """The Hessian :math:`\\operatorname{diag}(p) - p p^\\top` of each sample, (n, K, K)."""
+        P = softmax(Z)
+        H = -P[:, :, None] * P[:, None, :]
+        H[:, np.arange(P.shape[1]), np.arange(P.shape[1])] += P
+        return H
+
+    def separates(self, Y, Z):
+        """Whether the target's class has the largest raw prediction in every row."""
+        target = np.einsum("ij,ij->i", Y, Z)
+        others = np.where(Y > 0.5, -np.inf, Z).max(axis=1)
+        return bool(np.all(target > others))
 
     def inverse_link(self, Z):
         """The softmax, class probabilities summing to one in each row."""

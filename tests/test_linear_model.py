@@ -352,10 +352,11 @@ def test_constant_learning_rate_without_preconditioning_is_textbook():
     assert _relative_error(gd.coef_, LinearRegression().fit(X, y).coef_) < 1e-4
 
 
-def test_non_convergence_warns():
-    X, y = DIABETES["raw"]
-    with pytest.warns(ConvergenceWarning, match="max_iter=5"):
-        RidgeGD(max_iter=5).fit(X, y)
+@pytest.mark.parametrize("solver", ["newton", "accelerated", "gd"])
+def test_non_convergence_warns(solver):
+    X, y = CLASSIFICATION["breast_cancer raw"]
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        LogisticRegressionGD(solver=solver, max_iter=2).fit(X, y)
 
 
 def test_diverging_learning_rate_raises_naming_it():
@@ -372,7 +373,7 @@ def test_diverging_learning_rate_raises_naming_it():
         ({"tol": -1.0}, "'tol' parameter"),
         ({"learning_rate": "fast"}, "'learning_rate' parameter"),
         ({"learning_rate": 0.0}, "'learning_rate' parameter"),
-        ({"solver": "newton"}, "'solver' parameter"),
+        ({"solver": "lbfgs"}, "'solver' parameter"),
         ({"l1_method": "lars"}, "'l1_method' parameter"),
     ],
 )
