@@ -26,6 +26,9 @@ ESTIMATORS = [
     LinearRegressionGD(fit_intercept=False),
     RidgeGD(fit_intercept=False),
     LinearRegressionGD(solver="gd"),
+    RidgeGD(solver="accelerated"),
+    LogisticRegressionGD(solver="accelerated"),
+    LogisticRegressionGD(solver="newton", learning_rate=0.5),
     LassoGD(fit_intercept=False, precondition=False),
 ]
 

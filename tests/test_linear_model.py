@@ -439,3 +439,24 @@ def test_docstring_sections_are_filled_and_aligned(Estimator):
         assert f"\n    {section}\n    {'-' * len(section)}\n" in doc
     assert "\n    max_iter : int, default=10000\n" in doc
     assert "\n    n_iter_ : int\n" in doc
+
+
+@pytest.mark.parametrize("data", ["breast_cancer raw", "wine"])
+@pytest.mark.parametrize("solver, atol", [("newton", 1e-7), ("accelerated", 1e-5)])
+def test_each_solver_matches_sklearn_at_default_tol(data, solver, atol):
+    """Newton's fast final convergence leaves it far closer at the same tol."""
+    X, y = CLASSIFICATION[data]
+    ref = _tight_logistic().fit(X, y)
+    gd = LogisticRegressionGD(solver=solver).fit(X, y)
+    np.testing.assert_allclose(gd.predict_proba(X), ref.predict_proba(X), atol=atol)
+
+
+def test_auto_solver_picks_newton_only_where_it_applies():
+    X, y = DIABETES["raw"]
+    assert RidgeGD().fit(X, y).n_iter_ == 1  # newton: least squares in one step
+    assert (
+        RidgeGD(learning_rate=0.1).fit(X, y).n_iter_ > 1
+    )  # a constant step: accelerated
+    assert LassoGD(alpha=0.1).fit(X, y).n_iter_ > 1  # L1: accelerated
+    with pytest.raises(ValueError, match="solver='newton' cannot minimize an L1"):
+        LassoGD(solver="newton").fit(X, y)

@@ -110,3 +110,38 @@ def test_float32_in_float32_out(loss, rng):
     Z = rng.normal(size=(5, k)).astype(np.float32)
     values, grad = loss.value_and_gradient(Y, Z)
     assert values.dtype == np.float32 and grad.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "loss", [SquaredError(), BinaryCrossEntropy(), MultinomialCrossEntropy()]
+)
+def test_second_derivative_matches_finite_differences(loss, rng):
+    """d²l/dz² against central differences of the (already checked) gradient."""
+    k = 1 if isinstance(loss, BinaryCrossEntropy) else 3
+    Y = _targets(loss, rng, 6, k)
+    Z = 2 * rng.normal(size=(6, k))
+    H = loss.second_derivative(Y, Z)
+    h = 1e-6
+    for i in range(6):
+        numeric = np.array(
+            [
+                (loss.gradient(Y, Z + h * e)[i] - loss.gradient(Y, Z - h * e)[i])
+                / (2 * h)
+                for e in np.eye(k)[:, None, :] * np.eye(6)[i][:, None]
+            ]
+        )
+        expected = H[i] if loss.coupled else np.diag(H[i])
+        np.testing.assert_allclose(numeric, expected, atol=1e-8)
+
+
+def test_separates_is_true_only_when_every_sample_is_on_its_side():
+    binary = BinaryCrossEntropy()
+    Y = np.array([[0.0], [1.0], [1.0]])
+    assert binary.separates(Y, np.array([[-1.0], [0.5], [3.0]]))
+    assert not binary.separates(Y, np.array([[-1.0], [-0.5], [3.0]]))
+    assert not binary.separates(Y, np.array([[0.0], [0.5], [3.0]]))  # on the boundary
+    multinomial = MultinomialCrossEntropy()
+    Y = np.eye(3)
+    assert multinomial.separates(Y, 2 * np.eye(3))
+    assert not multinomial.separates(Y, 2 * np.eye(3)[[0, 2, 1]])
+    assert not multinomial.separates(Y, np.ones((3, 3)))  # ties do not separate

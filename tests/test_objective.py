@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from gdlearn import check_gradient
-from gdlearn._objective import Objective, weighted_column_stats
+from gdlearn._objective import Objective, weighted_column_stats, weighted_gram
 from gdlearn.losses import BinaryCrossEntropy, MultinomialCrossEntropy, SquaredError
 from gdlearn.penalties import ElasticNet
 
@@ -59,6 +59,94 @@ def test_gradient_matches_finite_differences(
     )
     V = _random_params(objective, rng)
     assert check_gradient(objective.value, objective.gradient, V) < 1e-8
+
+
+def _numerical_hessian(objective, V, h=1e-5):
+    """Central differences of the smooth gradient, ordered output by output."""
+    q, k = V.shape
+    columns = []
+    for m in range(k):
+        for j in range(q):
+            E = np.zeros_like(V)
+            E[j, m] = h
+            diff = objective.smooth_gradient(objective.raw(V + E), V + E) - (
+                objective.smooth_gradient(objective.raw(V - E), V - E)
+            )
+            columns.append(diff.T.ravel() / (2 * h))
+    return np.array(columns).T
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("precondition", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_curvature_matrices_match_finite_differences(
+    name, fit_intercept, precondition, sparse, rng
+):
+    """The Hessian blocks, against differences of the checked gradient: exact for one
+    output, the whole Hessian for the softmax, the shared block for multi-output."""
+    X, Y, loss = _problem(name, rng, sparse=sparse)
+    sw = rng.uniform(0, 3, size=X.shape[0])
+    objective = Objective(
+        X,
+        Y,
+        sw,
+        loss,
+        ElasticNet(0.3, 0.0),
+        fit_intercept=fit_intercept,
+        precondition=precondition,
+    )
+    V = _random_params(objective, rng)
+    P = objective.curvature_matrices(objective.raw(V))
+    H = _numerical_hessian(objective, V)
+    q, k = V.shape
+    assert P.shape[0] == 1
+    if P.shape[1] == q * k:  # the softmax: the whole Hessian
+        np.testing.assert_allclose(P[0], H, rtol=1e-6, atol=1e-7 * np.abs(H).max())
+    else:  # outputs uncoupled and sharing one block: H is block-diagonal
+        np.testing.assert_allclose(
+            np.kron(np.eye(k), P[0]), H, rtol=1e-6, atol=1e-7 * np.abs(H).max()
+        )
+
+
+def test_curvature_on_a_subsample_estimates_the_hessian(rng):
+    X, Y, loss = _problem("binary", rng, n=4000, p=4)
+    objective = Objective(X, Y, np.ones(4000), loss)
+    V = 0.1 * _random_params(objective, rng)
+    exact = objective.curvature_matrices(objective.raw(V))
+    objective.curvature_rows = 1000  # every 4th row
+    estimate = objective.curvature_matrices(objective.raw(V))
+    assert not np.allclose(estimate, exact)
+    np.testing.assert_allclose(estimate, exact, atol=0.1 * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_weighted_gram_centres_without_copying_x(sparse, rng):
+    # Dense X is centred chunk by chunk, exact even far from the origin; sparse X
+    # by expanding the product, which loses eps * (mean / std)^2: keep it near 0.
+    X = rng.normal(size=(50, 3)) + (1.0 if sparse else 100.0)
+    D = np.column_stack([rng.random(50), rng.normal(size=50)])  # any sign
+    center = X.mean(axis=0)
+    M, u, totals = weighted_gram(sp.csr_matrix(X) if sparse else X, D, center)
+    Xc = X - center
+    for j in range(2):
+        np.testing.assert_allclose(M[j], Xc.T @ (D[:, j : j + 1] * Xc), rtol=1e-9)
+        np.testing.assert_allclose(u[j], Xc.T @ D[:, j], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(totals, D.sum(axis=0))
+
+
+def test_unbounded_only_without_penalty_on_separated_classes():
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    Y = np.array([[0.0], [0.0], [1.0], [1.0]])
+    sw = np.array([1.0, 1.0, 1.0, 0.0])
+    objective = Objective(X, Y, sw, BinaryCrossEntropy(), fit_intercept=False)
+    Z = X.copy()
+    Z[3] = -5.0  # wrong, but its weight is zero
+    assert objective.unbounded(Z)
+    assert not objective.unbounded(-Z)
+    penalized = Objective(X, Y, sw, BinaryCrossEntropy(), ElasticNet(0.1, 0.0))
+    assert not penalized.unbounded(Z)
+    assert not Objective(X, X, sw, SquaredError()).unbounded(Z)
 
 
 @pytest.mark.parametrize("name", ["binary", "squared"])

@@ -2,19 +2,21 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from gdlearn._objective import Objective
-from gdlearn.losses import BinaryCrossEntropy, SquaredError
+from gdlearn.losses import BinaryCrossEntropy, MultinomialCrossEntropy, SquaredError
 from gdlearn.optimizers import (
     Backtracking,
     ConstantStep,
     Nesterov,
     NoMomentum,
     minimize,
+    minimize_newton,
     proximal_step,
     subgradient_step,
 )
-from gdlearn.penalties import L1, ElasticNet
+from gdlearn.penalties import L1, L2, ElasticNet
 
 
 def _solve(objective, *, start=None, step_rule=None, momentum=NoMomentum, **options):
@@ -159,3 +161,107 @@ def test_elastic_net_prox_step_on_objective(rng):
     )
     result = _solve(objective, momentum=Nesterov, max_iter=10_000, tol=1e-10)
     assert result.converged
+
+
+@pytest.mark.parametrize("precondition", [False, True])
+def test_newton_solves_least_squares_in_one_step(precondition, rng):
+    objective, X, y = _least_squares(rng, precondition=precondition)
+    result = minimize_newton(objective, objective.zeros(), tol=1e-12)
+    W, _ = objective.to_coef(result.params)
+    assert result.converged and result.n_iter == 1
+    np.testing.assert_allclose(
+        W[:, 0], np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-10
+    )
+
+
+def _logistic(rng, name, n=300, p=5, sparse=False, curvature_rows=20_000):
+    X = rng.normal(size=(n, p)) * rng.uniform(0.1, 100, size=p) + 10 * rng.normal(
+        size=p
+    )
+    logits = (X - X.mean(0)) / X.std(0) @ rng.normal(size=(p, 3))
+    labels = (logits + rng.gumbel(size=logits.shape)).argmax(axis=1)
+    if name == "binary":
+        loss, Y = BinaryCrossEntropy(), (labels[:, None] > 0).astype(float)
+    else:
+        loss, Y = MultinomialCrossEntropy(), np.eye(3)[labels]
+    if sparse:
+        X[rng.random(X.shape) < 0.5] = 0.0
+        X = sp.csr_matrix(X)
+    objective = Objective(X, Y, rng.uniform(0.5, 2, size=n), loss, L2(1e-3))
+    objective.curvature_rows = curvature_rows
+    return objective
+
+
+@pytest.mark.parametrize("name", ["binary", "multinomial"])
+def test_newton_is_monotone_and_reaches_the_accelerated_minimum(name, rng):
+    objective = _logistic(rng, name)
+    newton = minimize_newton(objective, objective.zeros(), tol=1e-10)
+    accelerated = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-10)
+    assert newton.converged and accelerated.converged
+    assert newton.n_iter < accelerated.n_iter
+    # monotone, up to the rounding of F that the line search allows for
+    curve = np.asarray(newton.loss_curve)
+    assert np.all(np.diff(curve) <= 16 * np.finfo(float).eps * curve[:-1])
+    np.testing.assert_allclose(
+        objective.value(newton.params), objective.value(accelerated.params), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        objective.raw(newton.params), objective.raw(accelerated.params), atol=1e-6
+    )
+
+
+def test_newton_with_a_subsampled_curvature_reaches_the_same_minimum():
+    exact = _logistic(np.random.default_rng(0), "binary", n=2000)
+    subsampled = _logistic(
+        np.random.default_rng(0), "binary", n=2000, curvature_rows=200
+    )
+    a = minimize_newton(exact, exact.zeros(), tol=1e-10)
+    b = minimize_newton(subsampled, subsampled.zeros(), tol=1e-10)
+    assert a.converged and b.converged
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["binary", "multinomial"])
+def test_newton_sparse_equals_dense(name, rng):
+    sparse = _logistic(rng, name, sparse=True)
+    dense = Objective(
+        sparse.X.toarray(), sparse.Y, sparse.weights, sparse.loss, L2(1e-3)
+    )
+    a = minimize_newton(dense, dense.zeros(), tol=1e-10)
+    b = minimize_newton(sparse, sparse.zeros(), tol=1e-10)
+    np.testing.assert_allclose(a.params, b.params, rtol=1e-8, atol=1e-10)
+
+
+def test_newton_on_rank_deficient_data_matches_gradient_descent(rng):
+    """Fewer samples than features: both reach the solution nearest to zero."""
+    X = rng.normal(size=(8, 20))
+    objective = Objective(X, rng.normal(size=(8, 1)), np.ones(8), SquaredError())
+    newton = minimize_newton(objective, objective.zeros(), tol=1e-12)
+    gd = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-12)
+    np.testing.assert_allclose(newton.params, gd.params, rtol=1e-7, atol=1e-9)
+
+
+def test_newton_stops_on_separated_classes_without_a_penalty():
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    Y = np.array([[0.0], [0.0], [1.0], [1.0]])
+    objective = Objective(X, Y, np.ones(4), BinaryCrossEntropy())
+    for result in (
+        minimize_newton(objective, objective.zeros(), max_iter=100),
+        _solve(objective, momentum=Nesterov, max_iter=100),
+    ):
+        assert not result.converged and "separated" in result.message
+        assert np.all(np.isfinite(result.params))
+
+
+def test_newton_refuses_l1(rng):
+    objective, _, _ = _least_squares(rng, alpha=0.1)
+    with pytest.raises(ValueError, match="no L1"):
+        minimize_newton(objective, objective.zeros())
+
+
+def test_newton_constant_learning_rate_and_divergence(rng):
+    objective, _, _ = _least_squares(rng)
+    half = minimize_newton(objective, objective.zeros(), learning_rate=0.5, tol=1e-10)
+    assert half.converged and 30 <= half.n_iter <= 40  # the error halves each step
+    with pytest.raises(ValueError, match="learning_rate=3.0"):
+        minimize_newton(objective, objective.zeros(), learning_rate=3.0, max_iter=100)
