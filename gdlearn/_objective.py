@@ -55,9 +55,9 @@ from .penalties import L1, L2, ElasticNet
 
 
 def row_chunks(X):
-    """Slices of about a million entries of ``X``: the largest temporary a pass makes."""
+    """Slices of about 2**18 entries of ``X``: the largest temporary a pass makes."""
     n, p = X.shape
-    rows = max(1, 2**20 // max(p, 1))
+    rows = max(1, 2**18 // max(p, 1))
     return [slice(start, start + rows) for start in range(0, n, rows)]
 
 
@@ -87,34 +87,53 @@ def weighted_gram(X, D, center):
     Returns ``(M, u, t)`` stacked along a first axis of length ``r`` (the
     columns of ``D``, shape (n, r)): :math:`M = (X - \\mathbf 1 c^\\top)^\\top
     \\operatorname{diag}(d) (X - \\mathbf 1 c^\\top)`, :math:`u = (X -
-    \\mathbf 1 c^\\top)^\\top d` and :math:`t = \\sum_i d_i`. Dense ``X``
-    is read in row chunks, centred chunk by chunk (no cancellation, no copy of
-    ``X``); sparse ``X`` is never densified, and is centred afterwards by
-    expanding the product.
+    \\mathbf 1 c^\\top)^\\top d` and :math:`t = \\sum_i d_i`.
+
+    ``X`` is never copied or densified: the product is taken with ``X`` as it
+    is (a constant ``d`` needs no temporary at all, otherwise ``X`` is read in
+    row chunks scaled by ``d``) and centred afterwards by expanding it,
+    :math:`M = X^\\top D X - c u^\\top - u c^\\top + t\\, c c^\\top` with the
+    uncentred ``u``. Where that expansion would cancel (a column whose mean is
+    large beside its spread, for a dense ``X``) the columns are centred chunk
+    by chunk instead.
     """
     r, p = D.shape[1], X.shape[1]
     totals = D.sum(axis=0)
-    if sp.issparse(X):
-        M = np.empty((r, p, p), dtype=X.dtype)
-        u = np.asarray(X.T @ D).T
-        for j in range(r):
-            M[j] = (X.T @ X.multiply(D[:, j : j + 1]).tocsc()).toarray()
+    M = np.zeros((r, p, p), dtype=X.dtype)
+    u = np.asarray(X.T @ D).T
+    for j in range(r):
+        d = D[:, j]
+        if sp.issparse(X):
+            M[j] = (X.T @ X.multiply(d[:, None]).tocsc()).toarray()
+        elif np.all(d == d[0]):  # one symmetric rank-k update on X itself
+            M[j] = d[0] * (X.T @ X)
+        else:
+            M[j] = _chunked_gram(X, d, 0.0)
+    shift = totals[:, None] * center**2
+    centred = np.diagonal(M, 0, 1, 2) - 2 * center * u + shift
+    cancelled = np.abs(shift) > 1e4 * np.abs(centred)
+    for j in range(r):
+        if not sp.issparse(X) and np.any(cancelled[j]):
+            M[j] = _chunked_gram(X, D[:, j], center)
+        else:
             M[j] += np.multiply.outer(center, totals[j] * center - u[j])
             M[j] -= np.multiply.outer(u[j], center)
-        return M, u - totals[:, None] * center, totals
-    M = np.zeros((r, p, p), dtype=X.dtype)
-    u = np.zeros((r, p), dtype=X.dtype)
-    nonnegative = np.all(D >= 0, axis=0)
+    return M, u - totals[:, None] * center, totals
+
+
+def _chunked_gram(X, d, center):
+    """:math:`(X - \\mathbf 1 c^\\top)^\\top \\operatorname{diag}(d) (X - \\mathbf 1
+    c^\\top)` for dense ``X``, a row chunk at a time (``d`` of any sign)."""
+    M = np.zeros((X.shape[1], X.shape[1]), dtype=X.dtype)
+    nonnegative = np.all(d >= 0)
     for rows in row_chunks(X):
-        chunk = X[rows] - center
-        u += (chunk.T @ D[rows]).T
-        for j in range(r):
-            if nonnegative[j]:  # symmetric rank-k update: half the work
-                root = np.sqrt(D[rows, j])[:, None] * chunk
-                M[j] += root.T @ root
-            else:
-                M[j] += chunk.T @ (D[rows, j][:, None] * chunk)
-    return M, u, totals
+        chunk = X[rows] - center if np.any(center) else X[rows]
+        if nonnegative:  # a symmetric rank-k update: half the work
+            root = np.sqrt(d[rows])[:, None] * chunk
+            M += root.T @ root
+        else:
+            M += chunk.T @ (d[rows][:, None] * chunk)
+    return M
 
 
 class Objective:
@@ -306,6 +325,18 @@ class Objective:
             P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
         for j in range(k):
             P[j * q + np.arange(p), j * q + np.arange(p)] += ridge
+        # The softmax does not change when one number is added to every class's
+        # raw prediction: P is singular along "the same change of an unpenalized
+        # coefficient in every class". The gradient is orthogonal to those
+        # directions, so adding a multiple of all-ones there leaves the step
+        # P^+ grad as it is and lets P factor by Cholesky.
+        free = [p] if self.fit_intercept else []
+        if self.l2.alpha == 0:
+            free = list(range(q))
+        level = float(np.mean(np.diag(P))) or 1.0
+        for j in free:
+            index = np.arange(k) * q + j
+            P[np.ix_(index, index)] += level
         return P[None]
 
     def unbounded(self, Z):

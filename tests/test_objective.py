@@ -101,8 +101,15 @@ def test_curvature_matrices_match_finite_differences(
     H = _numerical_hessian(objective, V)
     q, k = V.shape
     assert P.shape[0] == 1
-    if P.shape[1] == q * k:  # the softmax: the whole Hessian
-        np.testing.assert_allclose(P[0], H, rtol=1e-6, atol=1e-7 * np.abs(H).max())
+    if loss.coupled:  # the softmax: the whole Hessian, off its null space
+        # (one change to a coefficient of every class, the intercept's here,
+        # leaves the softmax alone; P is made invertible along it)
+        null = np.zeros((q * k, 1))
+        null[np.arange(k) * q + q - 1] = 1.0 if fit_intercept else 0.0
+        project = np.eye(q * k) - null @ null.T / max(k * fit_intercept, 1)
+        np.testing.assert_allclose(
+            project @ P[0] @ project, H, rtol=1e-6, atol=1e-7 * np.abs(H).max()
+        )
     else:  # outputs uncoupled and sharing one block: H is block-diagonal
         np.testing.assert_allclose(
             np.kron(np.eye(k), P[0]), H, rtol=1e-6, atol=1e-7 * np.abs(H).max()
