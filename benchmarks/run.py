@@ -74,8 +74,13 @@ def _tol(tol):
     return {} if tol is None else {"tol": tol}
 
 
-QUICK_SKIP = {"Ridge(sag)", "LogisticRegression(sag)", "LogisticRegression(saga)",
-              "LogisticRegression(newton-cg)", "LogisticRegression(liblinear)"}
+QUICK_SKIP = {
+    "Ridge(sag)",
+    "LogisticRegression(sag)",
+    "LogisticRegression(saga)",
+    "LogisticRegression(newton-cg)",
+    "LogisticRegression(liblinear)",
+}
 
 
 def solvers(kind, param, n):
@@ -95,7 +100,10 @@ def solvers(kind, param, n):
     if kind == "lasso":
         return {
             "LassoGD": (lambda tol: LassoGD(alpha=param, **_tol(tol)), True),
-            "Lasso": (lambda tol: sk.Lasso(alpha=param, max_iter=100_000, **_tol(tol)), False),
+            "Lasso": (
+                lambda tol: sk.Lasso(alpha=param, max_iter=100_000, **_tol(tol)),
+                False,
+            ),
         }
     out = {
         "LogisticRegressionGD": (
@@ -206,7 +214,8 @@ def bench_problem(name, kind, X, y, param, skip, budget, full):
             sweep[tol] = (objective(kind, m, X, y, param), elapsed)
             # more accurate tols only cost more: stop once 1e-6 is reached
             if elapsed > budget or (
-                reference is not None and sweep[tol][0] - reference <= 1e-7 * abs(reference)
+                reference is not None
+                and sweep[tol][0] - reference <= 1e-7 * abs(reference)
             ):
                 break
         fitted[label] = (ours, t, warned, n_iter(model), values[None], sweep)
@@ -256,13 +265,15 @@ def per_iteration(kind, X, y, param):
     for solver in ("accelerated", "newton"):
         if kind == "lasso" and solver == "newton":
             continue
-        factory = solvers(kind, param, X.shape[0])[next(iter(solvers(kind, param, 1)))][0]
+        factory = solvers(kind, param, X.shape[0])[next(iter(solvers(kind, param, 1)))][
+            0
+        ]
         model = factory(0.0).set_params(solver=solver, max_iter=20)
         times = []
         for _ in range(3):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                times.append(_time(lambda: model.fit(X, y)) / model.n_iter_)
+                times.append(_time(lambda model=model: model.fit(X, y)) / model.n_iter_)
         out[solver] = float(np.median(times)) / floor
     return floor, out
 
@@ -270,7 +281,11 @@ def per_iteration(kind, X, y, param):
 def peak_memory(kind, X, y, param):
     """Peak memory traced during a default gdlearn fit, as a fraction of X's size."""
     factory = solvers(kind, param, X.shape[0])[next(iter(solvers(kind, param, 1)))][0]
-    size = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes if sp.issparse(X) else X.nbytes
+    size = (
+        X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+        if sp.issparse(X)
+        else X.nbytes
+    )
     tracemalloc.start()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -294,7 +309,9 @@ def scaling(full):
     for axis, sizes in (("n", ns), ("p", ps)):
         for size in sizes:
             n, p = (size, 100) if axis == "n" else (10_000, size)
-            X, y = make_classification(n, p, n_informative=min(p // 2, 30), random_state=0)
+            X, y = make_classification(
+                n, p, n_informative=min(p // 2, 30), random_state=0
+            )
             X = _std(X)
             ours = timed(lambda tol: LogisticRegressionGD(), None, X, y, 30)[1]
             theirs = timed(lambda tol: sk.LogisticRegression(), None, X, y, 30)[1]
@@ -313,32 +330,52 @@ def report(full, budget, out):
 
     blas = threadpool_info()
     say("# gdlearn benchmark results\n")
-    say(f"- pass: {'full' if full else 'quick'}; BLAS threads pinned to 1 "
-        f"({', '.join(sorted({i['internal_api'] for i in blas}))})")
-    say(f"- machine: {platform.machine()}, {platform.processor() or platform.platform()}")
-    say(f"- Python {platform.python_version()}, numpy {np.__version__}, scipy "
-        f"{scipy.__version__}, scikit-learn {sklearn.__version__}, gdlearn {gdlearn.__version__}")
-    say("- times in ms, medians of 5 repeats (3 or 1 for fits over a second); "
+    say(
+        f"- pass: {'full' if full else 'quick'}; BLAS threads pinned to 1 "
+        f"({', '.join(sorted({i['internal_api'] for i in blas}))})"
+    )
+    say(
+        f"- machine: {platform.machine()}, {platform.processor() or platform.platform()}"
+    )
+    say(
+        f"- Python {platform.python_version()}, numpy {np.__version__}, scipy "
+        f"{scipy.__version__}, scikit-learn {sklearn.__version__}, gdlearn {gdlearn.__version__}"
+    )
+    say(
+        "- times in ms, medians of 5 repeats (3 or 1 for fits over a second); "
         "suboptimality (f − f*)/|f*|; `warn`: ConvergenceWarning at defaults; "
-        "ratio: gdlearn ÷ the fastest scikit-learn solver for the same column\n")
+        "ratio: gdlearn ÷ the fastest scikit-learn solver for the same column\n"
+    )
     headline = []
     for name, kind, X, y, param, skip in problems(full):
         started = time.perf_counter()
         rows = bench_problem(name, kind, X, y, param, skip, budget, full)
         say(f"## {name} — {kind}" + (f" (param {param})" if param is not None else ""))
-        say(f"\n{X.shape[0]:,} × {X.shape[1]:,}, {'sparse' if sp.issparse(X) else 'dense'}\n")
-        say("| solver | default ms | default subopt | warn | ms to 1e-4 | ms to 1e-6 | iterations |")
+        say(
+            f"\n{X.shape[0]:,} × {X.shape[1]:,}, {'sparse' if sp.issparse(X) else 'dense'}\n"
+        )
+        say(
+            "| solver | default ms | default subopt | warn | ms to 1e-4 | ms to 1e-6 | iterations |"
+        )
         say("|---|---:|---:|:-:|---:|---:|---:|")
         for label, ours, t, sub, warned, t4, t6, it in rows:
             mark = "**" if ours else ""
-            say(f"| {mark}{label}{mark} | {_ms(t)} | {sub:.1e} | {'yes' if warned else ''} "
-                f"| {_ms(t4)} | {_ms(t6)} | {it} |")
+            say(
+                f"| {mark}{label}{mark} | {_ms(t)} | {sub:.1e} | {'yes' if warned else ''} "
+                f"| {_ms(t4)} | {_ms(t6)} | {it} |"
+            )
         ours = next(r for r in rows if r[1])
         theirs = [r for r in rows if not r[1]]
         ratios = []
         for col, label in ((2, "default"), (5, "1e-4"), (6, "1e-6")):
-            best = min((r[col] for r in theirs if r[col] is not None
-                        and (col != 2 or r[3] <= 1e-6)), default=None)
+            best = min(
+                (
+                    r[col]
+                    for r in theirs
+                    if r[col] is not None and (col != 2 or r[3] <= 1e-6)
+                ),
+                default=None,
+            )
             value = None if best is None or ours[col] is None else ours[col] / best
             ratios.append(value)
             say(f"\nratio {label}: " + ("—" if value is None else f"{value:.2f}"))
@@ -346,16 +383,22 @@ def report(full, budget, out):
         if X.shape[0] >= 10_000 and (full or kind in ("ridge", "binary")):
             floor, per = per_iteration(kind, X, y, param)
             mem = peak_memory(kind, X, y, param)
-            say(f"\nfloor (X @ w + X.T @ r) {1e3 * floor:.2f} ms; per iteration: "
+            say(
+                f"\nfloor (X @ w + X.T @ r) {1e3 * floor:.2f} ms; per iteration: "
                 + ", ".join(f"{s} {v:.2f}× floor" for s, v in per.items())
-                + f"; peak extra memory of fit {100 * mem:.0f}% of X")
+                + f"; peak extra memory of fit {100 * mem:.0f}% of X"
+            )
         say(f"\n<sub>{time.perf_counter() - started:.0f} s</sub>\n")
     say("## Headline: gdlearn time ÷ fastest scikit-learn time\n")
     say("default: among scikit-learn solvers whose defaults reach 1e-6\n")
     say("| problem | kind | default | to 1e-4 | to 1e-6 |")
     say("|---|---|---:|---:|---:|")
     for name, kind, *ratios in headline:
-        say(f"| {name} | {kind} | " + " | ".join("—" if r is None else f"{r:.2f}" for r in ratios) + " |")
+        say(
+            f"| {name} | {kind} | "
+            + " | ".join("—" if r is None else f"{r:.2f}" for r in ratios)
+            + " |"
+        )
     say("\n## Growth of default fit time (binary logistic)\n")
     say("| axis | n | p | LogisticRegressionGD ms | LogisticRegression ms |")
     say("|---|---:|---:|---:|---:|")
@@ -365,15 +408,25 @@ def report(full, budget, out):
     for axis in ("n", "p"):
         sel = [r for r in rows if r[0] == axis]
         size = [r[1] if axis == "n" else r[2] for r in sel]
-        slopes = [np.polyfit(np.log(size), np.log([r[i] for r in sel]), 1)[0] for i in (3, 4)]
-        say(f"\ngrowth exponent in {axis}: gdlearn {slopes[0]:.2f}, scikit-learn {slopes[1]:.2f}")
+        slopes = [
+            np.polyfit(np.log(size), np.log([r[i] for r in sel]), 1)[0] for i in (3, 4)
+        ]
+        say(
+            f"\ngrowth exponent in {axis}: gdlearn {slopes[0]:.2f}, scikit-learn {slopes[1]:.2f}"
+        )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="bundled data and a 20,000-row set (default)")
-    mode.add_argument("--full", action="store_true", help="every problem of the protocol")
+    mode.add_argument(
+        "--quick",
+        action="store_true",
+        help="bundled data and a 20,000-row set (default)",
+    )
+    mode.add_argument(
+        "--full", action="store_true", help="every problem of the protocol"
+    )
     parser.add_argument("--output", help="also write the markdown here")
     args = parser.parse_args(argv)
     budget = 20.0 if args.full else 5.0

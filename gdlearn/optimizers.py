@@ -22,6 +22,10 @@ or with momentum an extrapolation past it) is
    :math:`\\lVert \\nabla F(0) \\rVert_\\infty` (the gradient at zero
    coefficients) makes ``tol`` independent of the units of the target.
 
+:func:`minimize_newton` replaces steps 2-4 for smooth objectives: the step is
+``-P^{-1} grad`` with ``P`` the curvature of the objective, and its length
+comes from a line search along that direction.
+
 The objective is reached through raw predictions ``Z = objective.raw(V)``,
 which are linear in ``V``. The extrapolated ``Z`` is the same combination of
 the iterates' ``Z``, so an iteration reads ``X`` twice (one ``raw`` and one
