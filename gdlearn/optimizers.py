@@ -168,6 +168,25 @@ class OptimizeResult:
     message: str = ""
 
 
+def _max_iter_message(max_iter):
+    return (
+        f"did not converge in max_iter={max_iter} iterations: increase max_iter, "
+        "or raise tol to accept a less exact solution"
+    )
+
+
+def _stop_message(it, converged, gradient, threshold):
+    """Why the loop stopped when no step decreased the objective."""
+    if converged:
+        return f"converged in {it} iterations"
+    return (
+        f"stalled after {it} iterations: no step decreases the objective at this "
+        f"precision (gradient {gradient:.2e} against {threshold:.2e} wanted). Raise "
+        "tol, or add a penalty if the minimum is at infinity (separable classes "
+        "without one)"
+    )
+
+
 def _unbounded(it):
     return (
         f"stopped after {it} iterations: the classes are perfectly separated, so "
@@ -227,10 +246,7 @@ def minimize(
     beta = 0.0
     curve = []
     converged = False
-    message = (
-        f"did not converge in max_iter={max_iter} iterations: increase max_iter, "
-        "or raise tol to accept a less exact solution"
-    )
+    message = _max_iter_message(max_iter)
     report = _report_schedule(verbose)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for it in range(1, max_iter + 1):
@@ -259,14 +275,7 @@ def minimize(
             if stalled:
                 stationarity = _stationarity(objective, Y, grad)
                 converged = stationarity <= threshold
-                message = (
-                    f"converged in {it} iterations"
-                    if converged
-                    else f"stalled after {it} iterations: no step decreases the objective "
-                    f"at this precision (gradient {stationarity:.2e} against "
-                    f"{threshold:.2e} wanted). Raise tol, or add a penalty "
-                    "if the minimum is at infinity (separable classes without one)"
-                )
+                message = _stop_message(it, converged, stationarity, threshold)
                 X = Y
                 curve.append(F_y + objective.l1_value(Y))
                 break
@@ -346,10 +355,7 @@ def minimize_newton(
     gnorm = float(np.max(np.abs(grad)))
     factors, refresh = None, True
     curve, converged, it = [], gnorm <= threshold, 0
-    message = (
-        f"did not converge in max_iter={max_iter} iterations: increase max_iter, "
-        "or raise tol to accept a less exact solution"
-    )
+    message = _max_iter_message(max_iter)
     report = _report_schedule(verbose)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while not converged and it < max_iter:
@@ -375,14 +381,7 @@ def minimize_newton(
                     break
             if learning_rate is None and not F_new <= F + noise + 1e-4 * t * slope:
                 converged = gnorm <= threshold
-                message = (
-                    f"converged in {it} iterations"
-                    if converged
-                    else f"stalled after {it} iterations: no step decreases the "
-                    f"objective at this precision (gradient {gnorm:.2e} against "
-                    f"{threshold:.2e} wanted). Raise tol, or add a penalty if "
-                    "the minimum is at infinity (separable classes without one)"
-                )
+                message = _stop_message(it, converged, gnorm, threshold)
                 curve.append(F)
                 break
             V, Z = V_new, Z_new
