@@ -1,0 +1,413 @@
+"""``gdlearn compare``: gdlearn and scikit-learn side by side, from the shell.
+
+::
+
+    gdlearn compare                                  # diabetes, breast_cancer, wine, raw
+    gdlearn compare --dataset digits --scale --repeat 5
+    gdlearn compare --csv data.csv --target price --estimator ridge lasso
+    gdlearn compare --format markdown --plot loss_curves.png
+
+``python -m gdlearn`` is the same command. See :mod:`gdlearn.compare` for
+what each row means and how the regularization is matched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn import datasets
+
+from . import __version__
+from .compare import CLASSIFIERS, ESTIMATORS, REGRESSORS, compare, estimator_names
+
+BUNDLED = {
+    "breast_cancer": ("classification", datasets.load_breast_cancer),
+    "diabetes": ("regression", lambda: datasets.load_diabetes(scaled=False)),
+    "digits": ("classification", datasets.load_digits),
+    "iris": ("classification", datasets.load_iris),
+    "linnerud": ("regression", datasets.load_linnerud),
+    "wine": ("classification", datasets.load_wine),
+}
+DEFAULT_DATASETS = ("diabetes", "breast_cancer", "wine")
+FORMATS = ("table", "markdown", "csv", "json")
+
+
+class UsageError(Exception):
+    """A bad argument or an unreadable input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser():
+    parser = _Parser(
+        prog="gdlearn",
+        description="gdlearn: linear models fitted by gradient descent.",
+    )
+    parser.add_argument("--version", action="version", version=f"gdlearn {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
+    cmp = commands.add_parser(
+        "compare",
+        help="fit gdlearn and scikit-learn side by side on the same objectives",
+        description=(
+            "Fit each gdlearn estimator beside its scikit-learn counterparts "
+            "(regularization matched to the same objective) and print the "
+            "objective, its relative gap to the best fit, the largest "
+            "coefficient difference, the held-out score, the fit time, the "
+            "iterations and the warnings."
+        ),
+    )
+    data = cmp.add_mutually_exclusive_group()
+    data.add_argument(
+        "--dataset",
+        nargs="+",
+        action="extend",
+        choices=sorted(BUNDLED),
+        metavar="NAME",
+        help=f"bundled scikit-learn datasets: {', '.join(sorted(BUNDLED))} "
+        f"(default: {' '.join(DEFAULT_DATASETS)}); diabetes is the unscaled one",
+    )
+    data.add_argument("--csv", metavar="PATH", help="a CSV file with a header row")
+    cmp.add_argument("--target", metavar="COL", help="the CSV column to predict")
+    cmp.add_argument(
+        "--task",
+        choices=("auto", "regression", "classification"),
+        default="auto",
+        help="for --csv: 'auto' classifies a non-numeric target or one with at "
+        "most 10 integer values, and regresses otherwise",
+    )
+    cmp.add_argument(
+        "--estimator",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help=f"gdlearn estimators to compare ({', '.join(ESTIMATORS)}; case and "
+        "the GD suffix optional); default: every one that applies",
+    )
+    cmp.add_argument(
+        "--scale",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="standardize the features first (default: fit the raw features)",
+    )
+    cmp.add_argument(
+        "--alpha",
+        type=float,
+        default=1.0,
+        help="ridge, lasso and elastic-net alpha (default: 1)",
+    )
+    cmp.add_argument(
+        "--l1-ratio",
+        type=float,
+        default=0.5,
+        help="elastic-net l1_ratio (default: 0.5)",
+    )
+    cmp.add_argument(
+        "--C",
+        type=float,
+        default=1.0,
+        help="logistic regression C; inf for no penalty (default: 1)",
+    )
+    cmp.add_argument(
+        "--test-size",
+        type=float,
+        default=0.25,
+        help="held-out fraction for the score (default: 0.25; 0 scores on the training data)",
+    )
+    cmp.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="fits per estimator; the time is their median (default: 3)",
+    )
+    cmp.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="output format (default: table)",
+    )
+    cmp.add_argument(
+        "--plot",
+        metavar="PATH",
+        help="save the loss curves of the gdlearn fits to PATH (needs matplotlib)",
+    )
+    return parser
+
+
+def main(argv=None):
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        _check(args)
+        if args.plot:
+            from .plotting import _pyplot
+
+            _pyplot()
+        wanted = estimator_names(args.estimator or ESTIMATORS)
+        rows = []
+        for name, X, y, task in _datasets(args):
+            applicable = REGRESSORS if task == "regression" else CLASSIFIERS
+            estimators = [e for e in wanted if e in applicable]
+            if not estimators:
+                continue
+            rows += compare(
+                X,
+                y,
+                task=task,
+                estimators=estimators,
+                scale=args.scale,
+                alpha=args.alpha,
+                l1_ratio=args.l1_ratio,
+                C=args.C,
+                test_size=args.test_size,
+                repeat=args.repeat,
+                dataset=name,
+            )
+        if not rows:
+            raise UsageError(
+                f"no dataset given suits {', '.join(wanted)} (the classifier needs "
+                "a classification dataset, the regressors a regression one)"
+            )
+        print(render(rows, args.format, scaled=args.scale), end="")
+        if args.plot:
+            _save_plot(rows, args.plot)
+    except (UsageError, ValueError, ImportError, OSError) as error:
+        print(f"gdlearn: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _check(args):
+    if args.csv is None and args.target is not None:
+        raise UsageError("--target goes with --csv")
+    if args.csv is not None and args.target is None:
+        raise UsageError("--csv needs --target COL, the column to predict")
+    if args.plot and not Path(args.plot).resolve().parent.is_dir():
+        raise UsageError(f"--plot: the folder of {args.plot} does not exist")
+    for name, value, ok in (
+        ("--alpha", args.alpha, args.alpha >= 0),
+        ("--l1-ratio", args.l1_ratio, 0 <= args.l1_ratio <= 1),
+        ("--C", args.C, args.C > 0),
+        ("--test-size", args.test_size, 0 <= args.test_size < 1),
+        ("--repeat", args.repeat, args.repeat >= 1),
+    ):
+        if not ok:
+            expected = {
+                "--alpha": ">= 0",
+                "--l1-ratio": "in [0, 1]",
+                "--C": "> 0",
+                "--test-size": "in [0, 1)",
+                "--repeat": ">= 1",
+            }[name]
+            raise UsageError(f"{name} must be {expected}, got {value:g}")
+
+
+def _datasets(args):
+    """``(name, X, y, task)`` for each dataset asked for."""
+    if args.csv is not None:
+        X, y = read_csv(args.csv, args.target)
+        task = infer_task(y) if args.task == "auto" else args.task
+        if task == "regression":
+            y = y.astype(float)
+        yield args.csv, X, y, task
+        return
+    for name in args.dataset or DEFAULT_DATASETS:
+        task, load = BUNDLED[name]
+        bunch = load()
+        yield name, bunch.data, bunch.target, task
+
+
+def read_csv(path, target):
+    """Features and target column of a CSV file with a header row.
+
+    Every column but ``target`` must be numeric with no missing values; the
+    target may hold labels of any kind.
+    """
+    try:
+        with open(path, newline="") as file:
+            lines = list(csv.reader(file))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not a text CSV file") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    if not lines:
+        raise UsageError(f"{path} is empty")
+    header, records = [h.strip() for h in lines[0]], [r for r in lines[1:] if r]
+    if target not in header:
+        raise UsageError(f"{path} has no column {target!r}; it has {', '.join(header)}")
+    if len(header) < 2 or not records:
+        raise UsageError(f"{path} needs a header, at least one feature column and rows")
+    for number, record in enumerate(records, start=2):
+        if len(record) != len(header):
+            raise UsageError(
+                f"{path}, line {number}: {len(record)} fields, the header has {len(header)}"
+            )
+    columns = list(zip(*records, strict=True))
+    j = header.index(target)
+    features = []
+    for name, column in zip(header, columns, strict=True):
+        if name == target:
+            continue
+        if any(not v.strip() for v in column):
+            raise UsageError(f"{path}: column {name!r} has missing values")
+        try:
+            values = np.array([float(v) for v in column])
+        except ValueError:
+            raise UsageError(f"{path}: column {name!r} is not numeric") from None
+        if not np.all(np.isfinite(values)):
+            raise UsageError(f"{path}: column {name!r} has missing or infinite values")
+        features.append(values)
+    y = np.array([v.strip() for v in columns[j]])
+    if np.any(y == ""):
+        raise UsageError(f"{path}: the target column {target!r} has missing values")
+    with contextlib.suppress(ValueError):  # numbers, else labels as they are
+        y = y.astype(float)
+    return np.column_stack(features), y
+
+
+def infer_task(y):
+    """'classification' for labels or at most 10 distinct integers, else 'regression'."""
+    if y.dtype.kind not in "fiu":
+        return "classification"
+    integral = np.all(np.mod(y, 1) == 0)
+    return "classification" if integral and len(np.unique(y)) <= 10 else "regression"
+
+
+# -- output ----------------------------------------------------------------------
+HEADERS = {
+    "estimator": "estimator",
+    "objective": "objective",
+    "gap": "rel. gap",
+    "coef_diff": "max |Δcoef|",
+    "score": "score",
+    "time_ms": "time ms",
+    "n_iter": "iter",
+    "warnings": "warnings / error",
+}
+
+
+def _cell(key, row):
+    value = row[key]
+    if key == "warnings":
+        return row["error"] or value
+    if key == "n_iter":
+        return "-" if value is None else str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return {
+            "objective": f"{value:.9g}",
+            "gap": "0" if value == 0 else f"{value:.1e}",
+            "coef_diff": "0" if value == 0 else f"{value:.1e}",
+            "score": f"{value:.4f}" if abs(value) < 1e4 else f"{value:.2e}",
+            "time_ms": f"{value:.1f}",
+        }[key]
+    return str(value)
+
+
+def render(rows, fmt="table", *, scaled=False):
+    """The rows of :func:`gdlearn.compare.compare` as text in format ``fmt``."""
+    if fmt == "json":
+        records = [
+            {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in _record(row).items()
+            }
+            for row in rows
+        ]
+        return json.dumps(records, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(
+            out, fieldnames=list(_record(rows[0])) if rows else [], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(_record(row) for row in rows)
+        return out.getvalue()
+    out = []
+    for dataset in dict.fromkeys(row["dataset"] for row in rows):
+        mine = [row for row in rows if row["dataset"] == dataset]
+        for group in dict.fromkeys(row["group"] for row in mine):
+            block = [row for row in mine if row["group"] == group]
+            title = (
+                f"{dataset} ({'standardized' if scaled else 'raw'} features): {group}"
+            )
+            headers = dict(HEADERS, score=f"test {block[0]['scoring']}")
+            cells = [[_cell(key, row) for key in headers] for row in block]
+            draw = _markdown if fmt == "markdown" else _table
+            out.append(draw(title, list(headers.values()), cells))
+    return "\n".join(out)
+
+
+def _record(row):
+    return {key: row[key] for key in row if key != "model"}
+
+
+def _table(title, headers, cells):
+    """Fixed-width columns: text left-aligned (first and last), numbers right."""
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    text = {0, len(headers) - 1}
+
+    def line(values):
+        return "  ".join(
+            v.ljust(w) if i in text else v.rjust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([title, line(headers), *map(line, cells)]) + "\n"
+
+
+def _markdown(title, headers, cells):
+    align = [
+        "---" if i in (0, len(headers) - 1) else "---:" for i in range(len(headers))
+    ]
+    lines = [f"**{title}**", "", _md_row(headers), _md_row(align)]
+    lines += [_md_row([f"`{c[0]}`", *c[1:]]) for c in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _md_row(cells):
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
+def _save_plot(rows, path):
+    """One panel per (dataset, group): the loss curves of the gdlearn fits."""
+    from .plotting import LossCurveDisplay, _pyplot
+
+    plt = _pyplot()
+    panels = {}
+    for row in rows:
+        if hasattr(row["model"], "loss_curve_") and not row["error"]:
+            panels.setdefault((row["dataset"], row["group"]), []).append(row)
+    if not panels:
+        raise UsageError("--plot: no gdlearn fit to plot")
+    ncols = min(3, len(panels))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(5 * ncols, 3.6 * nrows), squeeze=False
+    )
+    for ax, ((dataset, group), panel) in zip(axes.flat, panels.items(), strict=False):
+        LossCurveDisplay.from_estimators(
+            [row["model"] for row in panel],
+            names=[row["estimator"] for row in panel],
+            kind="suboptimality",
+            ax=ax,
+        )
+        ax.set_title(f"{dataset}: {group}", fontsize=10)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,178 @@
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris
+
+from gdlearn import cli
+from gdlearn.compare import COLUMNS
+
+
+def run(capsys, *argv):
+    status = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_default_command_compares_all_five_estimators(capsys):
+    status, out, err = run(capsys, "compare", "--repeat", "1")
+    assert status == 0 and err == ""
+    for title in (
+        "diabetes (raw features): least squares",
+        "diabetes (raw features): ridge alpha=1",
+        "diabetes (raw features): lasso alpha=1",
+        "diabetes (raw features): elastic net alpha=1 l1_ratio=0.5",
+        "breast_cancer (raw features): logistic C=1",
+        "wine (raw features): logistic C=1",
+    ):
+        assert title in out
+    for name in ("LinearRegressionGD()", "RidgeGD()", "LassoGD()", "ElasticNetGD()"):
+        assert f"\n{name} " in out
+    assert out.count("\nLogisticRegressionGD() ") == 2
+    assert "Ridge(solver='sag')" in out and "SGDRegressor(" in out
+
+
+def _csv(path, header, rows):
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv", "json"])
+def test_formats(capsys, fmt):
+    argv = ["compare", "--dataset", "iris", "--repeat", "1", "--format", fmt]
+    status, out, _ = run(capsys, *argv)
+    assert status == 0
+    names = [
+        "LogisticRegressionGD()",
+        "LogisticRegressionGD(solver='accelerated')",
+        "LogisticRegression()",
+    ]
+    if fmt == "json":
+        records = json.loads(out)
+        assert list(records[0]) == list(COLUMNS)
+        assert [r["estimator"] for r in records][:3] == names
+        assert records[0]["gap"] == 0 and records[0]["scoring"] == "accuracy"
+    elif fmt == "csv":
+        records = list(csv.DictReader(io.StringIO(out)))
+        assert list(records[0]) == list(COLUMNS)
+        assert [r["estimator"] for r in records][:3] == names
+        assert float(records[0]["objective"]) > 0
+    elif fmt == "markdown":
+        lines = out.splitlines()
+        assert lines[0] == "**iris (raw features): logistic C=1**"
+        assert lines[2].startswith("| estimator | objective | rel. gap |")
+        assert lines[4].startswith("| `LogisticRegressionGD()` |")
+    else:
+        lines = out.splitlines()
+        assert lines[1].split()[:3] == ["estimator", "objective", "rel."]
+        assert lines[2].startswith("LogisticRegressionGD() ")
+
+
+def test_csv_input_regression_and_labels(capsys, tmp_path):
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    header = [f"x{j}" for j in range(X.shape[1])] + ["target"]
+    path = _csv(tmp_path / "d.csv", header, np.column_stack([X, y]).tolist())
+    argv = ["compare", "--csv", path, "--target", "target", "--estimator", "ridge"]
+    status, out, _ = run(capsys, *argv, "--repeat", "1")
+    assert status == 0 and "ridge alpha=1" in out and "test r2" in out
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    rows = [[*x, label] for x, label in zip(X.tolist(), labels, strict=True)]
+    path = _csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "species"], rows)
+    status, out, _ = run(capsys, "compare", "--csv", path, "--target", "species")
+    assert status == 0 and "logistic C=1" in out and "test accuracy" in out
+
+
+def test_infer_task():
+    assert cli.infer_task(np.array(["a", "b"])) == "classification"
+    assert cli.infer_task(np.array([0.0, 1.0, 2.0, 1.0])) == "classification"
+    assert cli.infer_task(np.arange(50.0)) == "regression"
+    assert cli.infer_task(np.array([0.5, 1.0])) == "regression"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "required: command"),
+        (["compare", "--dataset", "mnist"], "invalid choice: 'mnist'"),
+        (["compare", "--format", "xml"], "invalid choice: 'xml'"),
+        (["compare", "--alpha", "abc"], "invalid float value: 'abc'"),
+        (["compare", "--alpha", "-1"], "--alpha must be >= 0, got -1"),
+        (["compare", "--l1-ratio", "2"], "--l1-ratio must be in [0, 1], got 2"),
+        (["compare", "--C", "0"], "--C must be > 0, got 0"),
+        (["compare", "--test-size", "1"], "--test-size must be in [0, 1), got 1"),
+        (["compare", "--repeat", "0"], "--repeat must be >= 1, got 0"),
+        (["compare", "--estimator", "svm"], "unknown estimator 'svm'"),
+        (
+            ["compare", "--dataset", "iris", "--estimator", "ridge"],
+            "no dataset given suits RidgeGD",
+        ),
+        (["compare", "--target", "y"], "--target goes with --csv"),
+        (["compare", "--csv", "x.csv"], "--csv needs --target"),
+        (
+            ["compare", "--csv", "x.csv", "--dataset", "iris"],
+            "not allowed with argument",
+        ),
+        (
+            ["compare", "--csv", "/no/such.csv", "--target", "y"],
+            "cannot read /no/such.csv",
+        ),
+        (
+            ["compare", "--plot", "/no/such/folder/p.png"],
+            "the folder of /no/such/folder/p.png",
+        ),
+        (["compare", "--scale", "--no-such-option"], "unrecognized arguments"),
+    ],
+)
+def test_bad_arguments_get_one_line(capsys, argv, message):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.startswith("gdlearn: error: ") and err.count("\n") == 1
+    assert message in err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff\xfe", "is not a text CSV file"),
+        (b"a,b,y\n1,2,0\n", "has no column 'target'; it has a, b, y"),
+        (b"a,target\n1,x\n2,\n", "the target column 'target' has missing values"),
+        (b"a,b,target\n1,,0\n2,3,1\n", "column 'b' has missing values"),
+        (b"a,b,target\n1,x,0\n2,3,1\n", "column 'b' is not numeric"),
+        (b"a,b,target\n1,nan,0\n2,3,1\n", "column 'b' has missing or infinite values"),
+        (b"a,b,target\n1,2,0\n2,3\n", "line 3: 2 fields, the header has 3"),
+        (b"target\n1\n2\n", "at least one feature column"),
+    ],
+)
+def test_unreadable_csv_gets_one_line(capsys, tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    status, _, err = run(capsys, "compare", "--csv", str(path), "--target", "target")
+    assert status == 2 and err.count("\n") == 1
+    assert message in err
+
+
+def test_plot_saves_the_loss_curves(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "curves.png"
+    argv = ["compare", "--dataset", "iris", "--repeat", "1", "--plot", str(path)]
+    status, _, _ = run(capsys, *argv)
+    assert status == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_python_dash_m():
+    argv = ["compare", "--dataset", "iris", "--repeat", "1", "--format", "json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "gdlearn", *argv], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["estimator"] == "LogisticRegressionGD()"
