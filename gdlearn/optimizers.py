@@ -197,7 +197,7 @@ def _unbounded(it):
 
 def _diverged(learning_rate):
     return ValueError(
-        f"Gradient descent diverged: learning_rate={learning_rate!r} is too large "
+        f"Gradient descent diverged: learning_rate={float(learning_rate):.6g} is too large "
         "for this data. Use learning_rate='auto' (backtracking, never diverges) "
         "or a smaller value."
     )
