@@ -79,8 +79,9 @@ class LossCurveDisplay:
         ax : matplotlib Axes, default=None
         kind : {'objective', 'suboptimality'}, default='objective'
             The objective on a linear scale, or the relative suboptimality
-            :math:`(f_k - f^*) / |f^*|` on a log scale (points at
-            :math:`f^*` itself are left out: they are zero).
+            :math:`(f_k - f^*) / |f^*|` on a log scale, floored at machine
+            epsilon (2.2e-16) where it is zero or below. Curves of fewer than
+            20 iterations are drawn with markers.
         **kwargs
             Passed to ``ax.plot`` for every curve.
 
@@ -103,10 +104,12 @@ class LossCurveDisplay:
         self.lines_ = []
         for curve, name in zip(self.loss_curves, names, strict=True):
             iterations = np.arange(1, curve.size + 1)
-            if kind == "suboptimality":
+            if kind == "suboptimality":  # a log scale has no zero: floor at eps
                 curve = (curve - best) / max(abs(best), np.finfo(float).tiny)
-                curve = np.where(curve > 0, curve, np.nan)  # log scale: zero is off it
-            (line,) = ax.plot(iterations, curve, label=name, **kwargs)
+                curve = np.maximum(curve, np.finfo(float).eps)
+            # a Newton fit has few points: mark them
+            style = {"marker": "o"} if curve.size < 20 else {}
+            (line,) = ax.plot(iterations, curve, label=name, **{**style, **kwargs})
             self.lines_.append(line)
         ax.set_xlabel("iteration")
         if kind == "suboptimality":

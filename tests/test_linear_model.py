@@ -361,7 +361,7 @@ def test_non_convergence_warns(solver):
 
 def test_diverging_learning_rate_raises_naming_it():
     X, y = DIABETES["raw"]
-    with pytest.raises(ValueError, match="learning_rate=10.0.*'auto'"):
+    with pytest.raises(ValueError, match="learning_rate=10 is too large.*'auto'"):
         RidgeGD(learning_rate=10.0, solver="gd").fit(X, y)
 
 

@@ -49,11 +49,13 @@ def test_from_estimators_draws_the_suboptimality_on_one_axes(fits):
     best = min(fit.loss_curve_.min() for fit in fits)
     for line, fit in zip(display.lines_, fits, strict=True):
         expected = (fit.loss_curve_ - best) / abs(best)
-        expected[expected <= 0] = np.nan
+        expected = np.maximum(expected, np.finfo(float).eps)
         np.testing.assert_allclose(line.get_ydata(), expected)
         assert line.get_color() == "k"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["newton", "nesterov"]
     assert ax.get_yscale() == "log"
+    # newton's dozen iterations get markers, the accelerated hundreds a plain line
+    assert [line.get_marker() for line in display.lines_] == ["o", "None"]
 
 
 def test_reference_and_constructor():
