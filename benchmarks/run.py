@@ -28,7 +28,6 @@ import numpy as np
 import scipy
 import scipy.sparse as sp
 import sklearn
-from scipy.special import log_expit, logsumexp
 from sklearn import linear_model as sk
 from sklearn.datasets import (
     load_breast_cancer,
@@ -43,30 +42,27 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import gdlearn
-from gdlearn import LassoGD, LinearRegressionGD, LogisticRegressionGD, RidgeGD
+from gdlearn import LassoGD, LinearRegressionGD, LogisticRegressionGD, RidgeGD, compare
 
 TOLS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12]
 TARGETS = (1e-4, 1e-6)
 
 
-# -- objectives, in scikit-learn's terms --------------------------------------------
+# -- objectives, in scikit-learn's terms (gdlearn.compare's, shared with the CLI) ------
+GROUP = {
+    "ols": "LinearRegressionGD",
+    "ridge": "RidgeGD",
+    "lasso": "LassoGD",
+    "binary": "LogisticRegressionGD",
+    "multinomial": "LogisticRegressionGD",
+}
+
+
 def objective(kind, model, X, y, param):
-    """The objective ``kind`` at the fitted ``model``, divided by n."""
-    W = np.atleast_2d(model.coef_).T
-    Z = np.asarray(X @ W) + model.intercept_
-    n = X.shape[0]
-    if kind in ("ols", "ridge", "lasso"):
-        data = 0.5 * np.mean((Z[:, 0] - y) ** 2)
-        if kind == "ols":
-            return data
-        if kind == "ridge":
-            return data + 0.5 * param / n * np.sum(W**2)
-        return data + param * np.abs(W).sum()
-    if kind == "binary":
-        data = -np.mean(np.where(y == 1, log_expit(Z[:, 0]), log_expit(-Z[:, 0])))
-        return data + 0.5 / (param * n) * np.sum(W**2)
-    data = np.mean(logsumexp(Z, axis=1) - Z[np.arange(n), y])
-    return data + 0.5 / (param * n) * np.sum(W**2)
+    """The objective ``kind`` at the fitted ``model``, as scikit-learn writes it."""
+    if kind in ("binary", "multinomial"):
+        return compare.objective(GROUP[kind], model, X, y, C=param)
+    return compare.objective(GROUP[kind], model, X, y, alpha=param or 0.0)
 
 
 # -- the solvers of each kind: name -> (factory(tol or None), is gdlearn) -------------
@@ -177,13 +173,8 @@ def problems(full):
 # -- measuring ------------------------------------------------------------------------------
 def fit_once(factory, tol, X, y):
     model = factory(tol)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        start = time.perf_counter()
-        model.fit(X, y)
-        elapsed = time.perf_counter() - start
-    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    return model, elapsed, warned
+    elapsed, caught = compare.fit_once(model, X, y)
+    return model, elapsed, "ConvergenceWarning" in caught
 
 
 def timed(factory, tol, X, y, budget):
