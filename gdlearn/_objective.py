@@ -47,6 +47,8 @@ This module is the only place where ``X.T`` and the division by
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
@@ -197,6 +199,8 @@ class Objective:
             self.intercept_scale = dtype.type(1 / np.sqrt(loss.curvature))
             if fit_intercept:
                 self.offset = mean.astype(dtype)
+            square = moment + mean**2 if fit_intercept else moment
+            self._mean_square = float(np.sum(square, dtype=np.float64))
 
     # -- coordinates ---------------------------------------------------------
     def zeros(self):
@@ -245,7 +249,13 @@ class Objective:
         error of the value to first order: ``Z`` itself is only known to a
         relative ``eps``, which moves the value by up to
         :math:`\\epsilon \\sum_i |G_i|\\,|z_i|`, much more than
-        :math:`\\epsilon |f|` when the residuals are small beside ``Z``.
+        :math:`\\epsilon |f|` when the residuals are small beside ``Z``; and
+        where :math:`z_i = x_i^\\top w` cancels (many features, or the
+        centring) its error is :math:`\\epsilon \\lVert x_i \\rVert
+        \\lVert w \\rVert` rather than :math:`\\epsilon |z_i|`, which adds
+        :math:`\\epsilon \\sum_i |G_i| \\lVert x_i \\rVert \\lVert W \\rVert`,
+        bounded through :math:`\\sum_i w_i \\lVert x_i \\rVert^2` (the column
+        statistics) so that weighted and repeated samples agree.
         """
         p = self.n_features
         values, dloss = self.loss.value_and_gradient(self.Y, Z)
@@ -259,8 +269,32 @@ class Objective:
             grad[p] = self.intercept_scale * grad_b
         grad[:p] = self.scale * grad_W
         value = float(self.weights @ values) + self.l2.value(W)
-        noise = 16 * np.finfo(Z.dtype).eps * (abs(value) + float(np.abs(G * Z).sum()))
+        # |error of z_i| <~ eps ||x_i|| ||w||, and by Cauchy-Schwarz
+        # sum_i w_i |d_i| ||x_i|| <= (sum_i w_i d_i^2)^(1/2) (sum_i w_i ||x_i||^2)^(1/2):
+        # the cancellation in z_i = x_i w (p terms, or the centring) that makes Z
+        # less exact than |Z| says
+        spread = np.sqrt(self.weights @ (dloss**2).sum(axis=1) * self._mean_square)
+        noise = (
+            16
+            * np.finfo(Z.dtype).eps
+            * (
+                abs(value)
+                + float(np.abs(G * Z).sum())
+                + float(spread * np.linalg.norm(W))
+            )
+        )
         return value, grad, noise
+
+    @cached_property
+    def _mean_square(self):
+        """:math:`\\sum_i w_i \\lVert x_i \\rVert^2`, for the noise of the value.
+
+        Set from the column statistics when the objective preconditions;
+        computed here (one pass over ``X``) otherwise.
+        """
+        return float(
+            np.sum(weighted_column_stats(self.X, self.weights, center=False)[1])
+        )
 
     def smooth_gradient(self, Z, V):
         """Gradient of :meth:`smooth_value` with respect to ``V``."""

@@ -284,7 +284,7 @@ def minimize(
                 raise _diverged(step_rule.initial)
             curve.append(f_new)
             # momentum for the next iteration
-            restart = f_new > f_x or np.vdot(-D, X_new - X) > 0
+            restart = f_new > f_x + noise or np.vdot(-D, X_new - X) > 0
             beta = momentum.next(restart)
             X_prev, Z_prev = X, Z
             X, Z, f_x = X_new, Z_new, f_new
