@@ -10,6 +10,7 @@ setup (validation, objective), optimize, check convergence, finalize
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -61,6 +62,17 @@ def effective_tol(tol, dtype):
     1e-5 relative to the gradient at zero.
     """
     return max(tol, 300 * np.finfo(dtype).eps)
+
+
+@contextmanager
+def _numeric(names):
+    """Name the input when numpy cannot convert it to numbers (strings in X)."""
+    try:
+        yield
+    except ValueError as error:
+        if str(error).startswith("could not convert"):
+            raise ValueError(f"{names} must be numeric: {error}") from error
+        raise
 
 
 class GDMixin:
@@ -165,15 +177,16 @@ class GDMixin:
         return "newton" if smooth and unknowns <= NEWTON_MAX_UNKNOWNS else "accelerated"
 
     def _validate_fit_data(self, X, y):
-        return validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=ACCEPT_SPARSE,
-            dtype=DTYPES,
-            y_numeric=True,
-            multi_output=True,
-        )
+        with _numeric("X and y"):
+            return validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=ACCEPT_SPARSE,
+                dtype=DTYPES,
+                y_numeric=True,
+                multi_output=True,
+            )
 
     def _initial_params(self, objective):
         """Zero, or the previous solution when ``warm_start`` fits the new data."""
@@ -191,9 +204,10 @@ class GDMixin:
     def _decision(self, X):
         """Raw predictions ``X @ coef_.T + intercept_`` for new ``X``."""
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False
-        )
+        with _numeric("X"):
+            X = validate_data(
+                self, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False
+            )
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def __sklearn_tags__(self):

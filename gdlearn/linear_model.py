@@ -23,6 +23,7 @@ from ._base import (
     DTYPES,
     L1_CONSTRAINT,
     GDMixin,
+    _numeric,
 )
 from ._compat import Interval, StrOptions
 from .losses import (
@@ -512,9 +513,15 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     def _validate_fit_data(self, X, y):
-        X, y = validate_data(
-            self, X, y, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, multi_output=False
-        )
+        with _numeric("X"):
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=ACCEPT_SPARSE,
+                dtype=DTYPES,
+                multi_output=False,
+            )
         check_classification_targets(y)
         return X, y
 
@@ -524,7 +531,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         if n_classes < 2:
             raise ValueError(
                 "LogisticRegressionGD needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {self.classes_[0]!r}."
+                f"data, but the data contains only one class: {self.classes_[0].item()!r}."
             )
         if self.class_weight is not None:
             class_weight = compute_class_weight(
