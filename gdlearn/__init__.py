@@ -5,6 +5,9 @@ docstring) and checked against finite differences with
 :func:`gdlearn.check_gradient`.
 """
 
+__version__ = "0.1.0"
+
+from ._base import InconsistentVersionWarning
 from .gradcheck import check_gradient, numerical_gradient
 from .linear_model import (
     ElasticNetGD,
@@ -14,10 +17,9 @@ from .linear_model import (
     RidgeGD,
 )
 
-__version__ = "0.1.0"
-
 __all__ = [
     "ElasticNetGD",
+    "InconsistentVersionWarning",
     "LassoGD",
     "LinearRegressionGD",
     "LogisticRegressionGD",

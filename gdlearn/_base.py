@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import __version__
 from ._compat import Interval, StrOptions, check_sample_weight, validate_params
 from ._objective import Objective
 from .optimizers import (
@@ -73,6 +74,23 @@ def _numeric(names):
         if str(error).startswith("could not convert"):
             raise ValueError(f"{names} must be numeric: {error}") from error
         raise
+
+
+class InconsistentVersionWarning(UserWarning):
+    """A fitted gdlearn estimator is loaded under another gdlearn version than
+    the one that saved it; ``original_version`` names that version."""
+
+    def __init__(self, estimator_name, current_version, original_version):
+        self.estimator_name = estimator_name
+        self.current_version = current_version
+        self.original_version = original_version
+
+    def __str__(self):
+        return (
+            f"{self.estimator_name} was saved by gdlearn {self.original_version} and "
+            f"is loaded by gdlearn {self.current_version}: it may not work the same. "
+            "Refit it, or load it under the version that saved it."
+        )
 
 
 class GDMixin:
@@ -158,23 +176,39 @@ class GDMixin:
         self.loss_curve_ = np.asarray(result.loss_curve)
         return self
 
+    def __sklearn_is_fitted__(self):
+        """Fitted once ``coef_`` exists: a ``fit`` that fails on bad input after
+        ``validate_data`` set ``n_features_in_`` leaves the estimator unfitted."""
+        return hasattr(self, "coef_")
+
+    def __getstate__(self):
+        return {**super().__getstate__(), "_gdlearn_version": __version__}
+
+    def __setstate__(self, state):
+        saved = state.pop("_gdlearn_version", "unknown (before 0.1.0)")
+        if saved != __version__:
+            warnings.warn(
+                InconsistentVersionWarning(type(self).__name__, __version__, saved),
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
     def _solver(self, objective):
         """The solver to run: ``solver``, with 'auto' resolved.
 
-        'auto' takes 'newton' for smooth objectives (no L1) with at most
-        ``NEWTON_MAX_UNKNOWNS`` unknowns when ``learning_rate='auto'``, and
-        'accelerated' otherwise. 'newton' cannot take an L1 penalty.
+        'auto' takes 'newton' when ``learning_rate='auto'`` and there are at
+        most ``NEWTON_MAX_UNKNOWNS`` unknowns, unless an L1 penalty is to be
+        handled by ``l1_method='subgradient'`` (a first-order method by
+        definition); 'accelerated' otherwise.
         """
-        if self.solver == "newton" and objective.has_l1:
-            raise ValueError(
-                f"solver='newton' cannot minimize an L1 penalty "
-                f"(l1_ratio > 0 in {type(self).__name__}); use solver='accelerated' or 'gd'."
-            )
         if self.solver != "auto":
             return self.solver
         unknowns = objective.zeros().size
-        smooth = not objective.has_l1 and self.learning_rate == "auto"
-        return "newton" if smooth and unknowns <= NEWTON_MAX_UNKNOWNS else "accelerated"
+        subgradient = (
+            objective.has_l1 and getattr(self, "l1_method", "") == "subgradient"
+        )
+        small = unknowns <= NEWTON_MAX_UNKNOWNS and self.learning_rate == "auto"
+        return "newton" if small and not subgradient else "accelerated"
 
     def _validate_fit_data(self, X, y):
         with _numeric("X and y"):

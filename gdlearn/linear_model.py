@@ -13,6 +13,7 @@ from numbers import Real
 import numpy as np
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import check_array
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
@@ -113,8 +114,12 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints = dict(COMMON_CONSTRAINTS)
 
     def _encode_targets(self, y, sample_weight):
-        Y = np.asarray(y, dtype=sample_weight.dtype).reshape(y.shape[0], -1)
-        return Y, sample_weight, SquaredError()
+        # y of objects ([1, None]) passes validate_data and becomes NaN only here
+        with _numeric("y"):
+            Y = check_array(
+                y, dtype=sample_weight.dtype, ensure_2d=False, input_name="y"
+            )
+        return Y.reshape(y.shape[0], -1), sample_weight, SquaredError()
 
     def _store_coef(self, W, b, y):
         if y.ndim == 1:

@@ -187,6 +187,23 @@ def _stop_message(it, converged, gradient, threshold):
     )
 
 
+class _Stall:
+    """Counts the iterations in a row that neither change the objective by
+    more than its rounding noise nor bring the gradient measure 10% below
+    where the count started: ``patience`` of them means rounding, not the
+    method, sets the pace, and more iterations would change nothing."""
+
+    def __init__(self, patience):
+        self.patience, self.count, self.mark = patience, 0, np.inf
+
+    def __call__(self, decrease, noise, gradient):
+        if abs(decrease) > noise or gradient < 0.9 * self.mark:
+            self.count, self.mark = 0, gradient
+        else:
+            self.count += 1
+        return self.count >= self.patience
+
+
 def _unbounded(it):
     return (
         f"stopped after {it} iterations: the classes are perfectly separated, so "
@@ -248,6 +265,7 @@ def minimize(
     converged = False
     message = _max_iter_message(max_iter)
     report = _report_schedule(verbose)
+    stall = _Stall(patience=200)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for it in range(1, max_iter + 1):
             # gradient at the extrapolated point Y
@@ -286,7 +304,7 @@ def minimize(
             # momentum for the next iteration
             restart = f_new > f_x + noise or np.vdot(-D, X_new - X) > 0
             beta = momentum.next(restart)
-            X_prev, Z_prev = X, Z
+            X_prev, Z_prev, f_prev = X, Z, f_x
             X, Z, f_x = X_new, Z_new, f_new
             if objective.unbounded(Z):
                 message = _unbounded(it)
@@ -302,6 +320,9 @@ def minimize(
                 converged = True
                 message = f"converged in {it} iterations"
                 break
+            if stall(f_prev - f_new, noise, mapping):
+                message = _stop_message(it, False, mapping, threshold)
+                break
     if verbose:
         print(message)
     return OptimizeResult(X, it, converged, curve, step, message)
@@ -310,7 +331,7 @@ def minimize(
 def minimize_newton(
     objective, V0, *, learning_rate=None, max_iter=100, tol=1e-4, verbose=0
 ):
-    """Minimize a smooth ``objective`` by gradient steps in the metric of its curvature.
+    """Minimize ``objective`` by gradient steps in the metric of its curvature.
 
     Each iteration steps along :math:`D = -P^{-1} \\nabla F(V)`, with ``P``
     the curvature of :meth:`~gdlearn._objective.Objective.curvature_matrices`
@@ -332,6 +353,16 @@ def minimize_newton(
     :func:`minimize`'s: the gradient's max-norm at most ``tol`` times its
     max-norm at zero. L1 penalties are not handled here.
 
+    With an L1 part the steps are orthant-wise (Andrew and Gao's OWL-QN,
+    with the exact curvature in place of L-BFGS's): the gradient is replaced
+    by the minimum-norm subgradient ``r`` (zero on a coefficient at zero whose
+    gradient the penalty absorbs), the step solves :math:`P_{FF} D_F = -r_F`
+    on the free coefficients ``F`` (nonzero, or at zero with ``r`` pushing
+    them off), keeps only the components that agree with :math:`-r`, and a
+    coefficient that the step carries across zero stops at zero. Zeros are
+    exact, the support settles in a few steps, and from then on the steps are
+    Newton's on the free coefficients.
+
     Examples
     --------
     >>> import numpy as np
@@ -344,53 +375,63 @@ def minimize_newton(
     >>> res.n_iter, np.round(obj.to_coef(res.params)[0].ravel(), 12)
     (1, array([ 1., -1.]))
     """
-    if objective.has_l1:
-        raise ValueError("minimize_newton handles smooth objectives only (no L1).")
     started = time.perf_counter()
+    l1 = objective.has_l1
     V = V0
     Z = objective.raw(V) if np.any(V) else np.zeros_like(objective.Y, dtype=V.dtype)
     F, grad, noise = objective.smooth_value_and_gradient(Z, V)
+    F += objective.l1_value(V)
     f_start = F
     threshold = _threshold(tol, objective, None if np.any(V0) else grad)
-    gnorm = float(np.max(np.abs(grad)))
+    r = objective.l1_min_norm_subgradient(V, grad) if l1 else grad
+    gnorm = float(np.max(np.abs(r)))
     factors, refresh = None, True
     curve, converged, it = [], gnorm <= threshold, 0
     message = _max_iter_message(max_iter)
     report = _report_schedule(verbose)
+    stall = _Stall(patience=5)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while not converged and it < max_iter:
             it += 1
             if refresh or factors is None:
                 P = objective.curvature_matrices(Z)
-                factors = _factor(P)
-            D = _solve(factors, P.shape[1], grad).astype(V.dtype, copy=False)
+                factors = None if l1 else _factor(P)
+            if l1:
+                D, orthant = _orthant_step(objective, P, V, r)
+            else:
+                D = _solve(factors, P.shape[1], grad).astype(V.dtype, copy=False)
             U = objective.raw(D)
-            slope = float(np.vdot(grad, D))
             t = 1.0 if learning_rate is None else learning_rate
             while True:
                 V_new, Z_new = V + t * D, Z + t * U
+                if l1 and _stop_at_zero(V_new, V, orthant, objective.n_features):
+                    Z_new = objective.raw(V_new)
                 F_new = objective.smooth_value(Z_new, V_new)
+                F_new += objective.l1_value(V_new)
+                slope = float(np.vdot(r, V_new - V))
                 if learning_rate is not None:
                     if not F_new <= 1e4 * abs(f_start) + 1e-12:
                         raise _diverged(learning_rate)
                     break
-                if F_new <= F + noise + 1e-4 * t * slope:
+                if F_new <= F + noise + 1e-4 * slope:
                     break
                 t *= 0.5
                 if not np.any(V_new - V) or t < 1e-20:
                     break
-            if learning_rate is None and not F_new <= F + noise + 1e-4 * t * slope:
+            if learning_rate is None and not F_new <= F + noise + 1e-4 * slope:
                 converged = gnorm <= threshold
                 message = _stop_message(it, converged, gnorm, threshold)
                 curve.append(F)
                 break
-            V, Z = V_new, Z_new
+            V, Z, F_prev, noise_prev = V_new, Z_new, F, noise
             F, grad, noise = objective.smooth_value_and_gradient(Z, V)
+            F += objective.l1_value(V)
             curve.append(F)
             if objective.unbounded(Z):
                 message = _unbounded(it)
                 break
-            previous, gnorm = gnorm, float(np.max(np.abs(grad)))
+            r = objective.l1_min_norm_subgradient(V, grad) if l1 else grad
+            previous, gnorm = gnorm, float(np.max(np.abs(r)))
             refresh = not objective.loss.constant_curvature and (
                 t < 1 or gnorm > 0.25 * previous
             )
@@ -402,9 +443,93 @@ def minimize_newton(
             if gnorm <= threshold:
                 converged = True
                 message = f"converged in {it} iterations"
+            elif stall(F_prev - F, noise_prev, gnorm):
+                message = _stop_message(it, False, gnorm, threshold)
+                break
     if verbose:
         print(message)
     return OptimizeResult(V, it, converged, curve, 1.0, message)
+
+
+def _orthant_step(objective, P, V, r):
+    """The orthant-wise Newton step ``D`` at ``V`` for the minimum-norm
+    subgradient ``r``, and the orthant (sign of each coefficient) it keeps to.
+
+    Free unknowns are the intercept, the nonzero coefficients, and the zero
+    ones that ``r`` pushes off zero; on them ``D`` solves :math:`P_{FF} D_F =
+    -r_F`. A zero coefficient whose component would move it against
+    :math:`-r` is fixed at zero and the step solved again without it.
+    """
+    p = objective.n_features
+    free = (V != 0) | (r != 0)
+    free[p:] = True
+    for _ in range(3):
+        D = _solve_free(P, r, free, V)
+        wrong = (V[:p] == 0) & (D[:p] * r[:p] >= 0) & free[:p]
+        if not wrong.any():
+            break
+        free[:p] &= ~wrong
+    D[:p][(V[:p] == 0) & (D[:p] * r[:p] >= 0)] = 0.0
+    orthant = np.where(V != 0, np.sign(V), -np.sign(r))
+    return D.astype(V.dtype, copy=False), orthant
+
+
+def _solve_free(P, r, free, V):
+    """:func:`_solve_block` on the unknowns ``free`` (shaped like ``r``), zero elsewhere."""
+    q, k = r.shape
+    D = np.zeros_like(r)
+    if P.shape[1] == q * k and k > 1:  # one coupled block, unknowns output by output
+        mask = free.T.ravel()
+        D.T.flat[np.flatnonzero(mask)] = _solve_block(
+            P[0], mask, r.T.ravel(), V.T.ravel()
+        )
+    else:  # a block per output, or one shared by all
+        for c in range(k):
+            block = P[c] if P.shape[0] == k else P[0]
+            D[free[:, c], c] = _solve_block(block, free[:, c], r[:, c], V[:, c])
+    return D
+
+
+def _solve_block(block, mask, r, v):
+    """``-P_FF^+ r_F`` for the unknowns ``mask`` of one curvature block, plus a
+    step along the part of ``r_F`` that ``P_FF`` does not see.
+
+    Where the smooth part is flat (fewer samples than features, duplicated
+    columns) the L1 part still slopes, and the pseudo-inverse's step ignores
+    that slope. Along that flat part the objective is linear until a
+    coefficient of ``v`` reaches zero, so the step goes exactly that far (or
+    :math:`1/L`, ``L`` a bound on :math:`P_{FF}`'s largest eigenvalue, when
+    no coefficient shrinks along it).
+    """
+    if not mask.any():
+        return np.zeros(0, dtype=r.dtype)
+    sub, g, v = block[np.ix_(mask, mask)], r[mask], v[mask]
+    (solve,) = _factor(sub[None])
+    d = -solve(g)
+    unseen = g + sub @ d  # g - P P^+ g: the component of g in P's null space
+    if np.max(np.abs(unseen)) > 1e-8 * np.max(np.abs(g)):
+        shrinking = np.flatnonzero(unseen * v > 0)
+        if shrinking.size:
+            first = shrinking[np.argmin(v[shrinking] / unseen[shrinking])]
+            d -= v[first] / unseen[first] * unseen
+            d[first] = -v[first]  # exactly: a unit step ends at zero, not an ulp off
+        else:
+            d -= unseen / np.abs(sub).sum(axis=1).max()
+    return d
+
+
+def _stop_at_zero(V_new, V, orthant, p):
+    """Set to zero, in place, the coefficients of ``V_new`` that left
+    ``orthant`` or landed within rounding of zero (a step meant to end at
+    zero ends a few ulps off it); return whether any was set."""
+    W_new, W = V_new[:p], V[:p]
+    eps = np.finfo(V.dtype).eps
+    stop = (np.sign(W_new) != orthant[:p]) | (
+        np.abs(W_new) <= 1000 * eps * (np.abs(W) + np.abs(W_new - W))
+    )
+    stop &= W_new != 0
+    W_new[stop] = 0.0
+    return bool(stop.any())
 
 
 def _factor(P, rcond=1e-10):

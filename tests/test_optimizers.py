@@ -253,10 +253,50 @@ def test_newton_stops_on_separated_classes_without_a_penalty():
         assert np.all(np.isfinite(result.params))
 
 
-def test_newton_refuses_l1(rng):
-    objective, _, _ = _least_squares(rng, alpha=0.1)
-    with pytest.raises(ValueError, match="no L1"):
-        minimize_newton(objective, objective.zeros())
+def _with_l1(objective, l1):
+    """The same data and L2 weight with an L1 weight ``l1`` added."""
+    penalty = ElasticNet(l1 + objective.l2.alpha, l1 / (l1 + objective.l2.alpha))
+    return Objective(
+        objective.X,
+        objective.Y,
+        objective.weights * objective.sw_sum,
+        objective.loss,
+        penalty,
+        fit_intercept=objective.fit_intercept,
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["lasso", "multi-output lasso", "binary", "multinomial"]
+)
+def test_newton_with_l1_reaches_the_proximal_minimum_with_exact_zeros(name, rng):
+    """Orthant-wise Newton steps and FISTA's proximal steps reach the same
+    minimum and the same zeros; Newton's objective never goes up."""
+    if "lasso" in name:
+        objective, X, _ = _least_squares(rng, n=80, p=12)
+        if name == "multi-output lasso":
+            W = rng.normal(size=(12, 3)) * (rng.random((12, 3)) < 0.5)
+            Y = X @ W + 0.1 * rng.normal(size=(80, 3))
+            objective = Objective(X, Y, np.ones(80), SquaredError(), L1(0.0))
+        objective = _with_l1(objective, 0.3)
+    else:
+        objective = _with_l1(
+            _logistic(rng, name), 0.05 if name == "multinomial" else 1.0
+        )
+    newton = minimize_newton(objective, objective.zeros(), tol=1e-10, max_iter=200)
+    proximal = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-10)
+    assert newton.converged and proximal.converged
+    assert newton.n_iter < proximal.n_iter / 5
+    W_newton, _ = objective.to_coef(newton.params)
+    W_proximal, _ = objective.to_coef(proximal.params)
+    zeros = W_proximal == 0
+    assert zeros.any() and not zeros.all()
+    np.testing.assert_array_equal(W_newton == 0, zeros)
+    np.testing.assert_allclose(
+        W_newton, W_proximal, rtol=1e-6, atol=1e-8 * np.abs(W_proximal).max()
+    )
+    curve = np.array(newton.loss_curve)
+    assert np.all(np.diff(curve) <= 1e-12 * np.abs(curve[1:]))
 
 
 def test_newton_constant_learning_rate_and_divergence(rng):
