@@ -141,6 +141,7 @@ def candidates(
     if name == "LassoGD":
         return [
             LassoGD(alpha=alpha),
+            LassoGD(alpha=alpha, solver="accelerated"),
             LassoGD(alpha=alpha, l1_method="subgradient"),
             sk.Lasso(alpha=alpha),
             *([sk.SGDRegressor(penalty="l1", alpha=alpha)] if sgd else []),
@@ -148,6 +149,7 @@ def candidates(
     if name == "ElasticNetGD":
         return [
             ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio),
+            ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, solver="accelerated"),
             ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, l1_method="subgradient"),
             sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio),
             *(
