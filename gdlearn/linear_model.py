@@ -52,16 +52,20 @@ _COMMON_PARAMETERS = """\
         ``v <- v - t P^-1 grad`` with ``P`` the Hessian of the smooth part
         (exact for least squares, estimated on a subsample of at most 20,000
         rows for cross-entropy and recomputed only when progress slows) and
-        ``t`` by backtracking from 1. Fastest for up to about a thousand
-        unknowns; no L1 penalty.
+        ``t`` by backtracking from 1. With an L1 penalty the steps are
+        orthant-wise: the minimum-norm subgradient in the same metric, on
+        the coefficients free to move, a coefficient that would cross zero
+        stopping at zero (``l1_method`` does not apply). Fastest for up to
+        about a thousand unknowns.
         'accelerated': Nesterov momentum (FISTA with L1) with adaptive restart,
         one product with ``X`` and one with ``X.T`` per iteration; for many
-        features, sparse ``X``, and L1 penalties.
+        features and sparse ``X``.
         'gd': plain gradient descent, the textbook update
         ``w <- w - learning_rate * grad``.
-        'auto': 'newton' when there is no L1 penalty, ``learning_rate='auto'``
-        and at most 1,000 unknowns (features + 1, times classes for
-        multinomial), 'accelerated' otherwise.
+        'auto': 'newton' when ``learning_rate='auto'`` and there are at most
+        1,000 unknowns (features + 1, times classes for multinomial), unless
+        ``l1_method='subgradient'`` asks for subgradient steps; 'accelerated'
+        otherwise.
     learning_rate : 'auto' or float, default='auto'
         'auto' finds the step by backtracking (halving until the objective
         sits under its quadratic model); it never diverges. A float is a
@@ -72,8 +76,9 @@ _COMMON_PARAMETERS = """\
     tol : float, default=1e-8
         Stop when the gradient mapping, ``(v - v_new) / step`` in the
         optimizer's coordinates, has max-norm at most ``tol`` times that of
-        the gradient at zero coefficients. With L1 this is zero exactly at a
-        minimum. For float32 data ``tol`` is raised to at least 3.6e-5:
+        the gradient at zero coefficients ('newton': of the gradient, or with
+        L1 of the minimum-norm subgradient). With L1 both are zero exactly at
+        a minimum. For float32 data ``tol`` is raised to at least 3.6e-5:
         expect float32 fits to agree with float64 ones to about 1e-3 on
         standardized data and 1e-2 on raw data.
     precondition : bool, default=True
@@ -299,7 +304,8 @@ class ElasticNetGD(_RegressorGD):
     l1_ratio : float in [0, 1], default=0.5
         Mixing :math:`\\rho`: 1 is the lasso, 0 ridge.
     l1_method : {'proximal', 'subgradient'}, default='proximal'
-        How steps treat the L1 part.
+        How first-order steps ('accelerated', 'gd') treat the L1 part;
+        'subgradient' also makes ``solver='auto'`` take 'accelerated'.
     {common_parameters}
 
     Attributes
@@ -364,19 +370,23 @@ class LassoGD(ElasticNetGD):
         f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
                 + \\alpha \\lVert w \\rVert_1 .
 
-    ``l1_method='proximal'`` (default) takes proximal gradient steps,
+    The default solver takes orthant-wise Newton steps (see ``solver``). With
+    ``solver='accelerated'`` or ``'gd'``, ``l1_method='proximal'`` takes
+    proximal gradient steps,
     :math:`w \\leftarrow \\operatorname{sign}(u) \\max(|u| - s\\alpha, 0)` with
-    :math:`u = w - s \\nabla` (ISTA, or FISTA with ``solver='accelerated'``).
-    ``l1_method='subgradient'`` steps along the subgradient
-    :math:`\\nabla + \\alpha \\operatorname{sign}(w)` of smallest norm and stops
-    a coefficient that would cross zero at zero. Both give exact zeros.
+    :math:`u = w - s \\nabla` (FISTA, or ISTA with ``'gd'``), and
+    ``l1_method='subgradient'`` (which 'auto' runs with 'accelerated') steps
+    along the subgradient :math:`\\nabla + \\alpha \\operatorname{sign}(w)` of
+    smallest norm and stops a coefficient that would cross zero at zero. All
+    give exact zeros.
 
     Parameters
     ----------
     alpha : float, default=1.0
         L1 strength :math:`\\alpha`.
     l1_method : {'proximal', 'subgradient'}, default='proximal'
-        How steps treat the L1 part.
+        How first-order steps ('accelerated', 'gd') treat the L1 part;
+        'subgradient' also makes ``solver='auto'`` take 'accelerated'.
     {common_parameters}
 
     Attributes
@@ -459,7 +469,9 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         Weights per class, multiplying ``sample_weight``; 'balanced' uses
         ``sum(sw) / (n_classes * sum of sw in the class)``.
     l1_method : {'proximal', 'subgradient'}, default='proximal'
-        How steps treat the L1 part when ``l1_ratio > 0``.
+        How first-order steps ('accelerated', 'gd') treat the L1 part when
+        ``l1_ratio > 0``; 'subgradient' also makes ``solver='auto'`` take
+        'accelerated'.
     {common_parameters}
 
     Attributes
