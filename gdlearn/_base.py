@@ -65,6 +65,19 @@ def effective_tol(tol, dtype):
     return max(tol, 300 * np.finfo(dtype).eps)
 
 
+def _check_magnitude(A, name):
+    """Refuse values whose squares, summed over the samples, overflow the dtype."""
+    values = A.data if hasattr(A, "data") and not isinstance(A, np.ndarray) else A
+    largest = float(np.max(np.abs(values))) if values.size else 0.0
+    limit = 1e-3 * np.sqrt(np.finfo(A.dtype).max / max(A.shape[0], 1))
+    if largest > limit:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g}, too large for {A.dtype} "
+            f"arithmetic on their squares (the limit for {A.shape[0]} samples is "
+            f"{limit:.3g}). Scale {name} down before fitting."
+        )
+
+
 @contextmanager
 def _numeric(names):
     """Name the input when numpy cannot convert it to numbers (strings in X)."""
@@ -122,9 +135,15 @@ class GDMixin:
         """
         # setup
         validate_params(self)
-        X, y = self._validate_fit_data(X, y)
-        sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
-        Y, sample_weight, loss = self._encode_targets(y, sample_weight)
+        # scikit-learn's finiteness checks sum the input first: inf - inf there
+        # is how they find it, not something to warn about
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, y = self._validate_fit_data(X, y)
+            sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+            Y, sample_weight, loss = self._encode_targets(y, sample_weight)
+        _check_magnitude(X, "X")
+        if loss.constant_curvature:  # regression: y enters squared too
+            _check_magnitude(Y, "y")
         penalty = self._penalty(float(np.sum(sample_weight, dtype=np.float64)))
         objective = Objective(
             X,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from gdlearn import (
@@ -72,20 +73,33 @@ def assert_same_predictions(a, b, X, rtol=1e-5):
     )
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__)
-@SETTINGS
-@given(data=st.data())
-def test_integer_weights_equal_repeated_samples(model, data):
-    classifier = isinstance(model, LogisticRegressionGD)
-    X, y, seed = data.draw(problems(classifier))
+PER_MODEL = [
+    pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__),
+    SETTINGS,
+    given(data=st.data()),
+]
+
+
+def per_model(test):
+    """Run ``test(model, X, y, seed)`` on every model, with problems it can fit."""
+
+    def run(model, data):
+        classifier = isinstance(model, LogisticRegressionGD)
+        test(model, *data.draw(problems(classifier)))
+
+    run.__name__, run.__doc__ = test.__name__, test.__doc__
+    for mark in reversed(PER_MODEL):
+        run = mark(run)
+    return run
+
+
+@per_model
+def test_integer_weights_equal_repeated_samples(model, X, y, seed):
     weights = np.random.default_rng(seed).integers(0, 4, size=len(y))
-    for label in np.unique(y) if classifier else [y[0]]:
+    for label in np.unique(y) if hasattr(model, "predict_proba") else [y[0]]:
         weights[np.argmax(y == label)] += 1  # every class keeps a sample
-    weighted = fit(model.__class__(**model.get_params()), X, y, weights)
-    repeated = fit(
-        model.__class__(**model.get_params()),
-        *(np.repeat(X, weights, axis=0), np.repeat(y, weights)),
-    )
+    weighted = fit(clone(model), X, y, weights)
+    repeated = fit(clone(model), np.repeat(X, weights, axis=0), np.repeat(y, weights))
     assert_same_predictions(weighted, repeated, X, rtol=1e-4)
 
 
@@ -108,15 +122,11 @@ def test_intercept_equals_an_unpenalized_column_of_ones(problem):
     )
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: type(m).__name__)
-@SETTINGS
-@given(data=st.data())
-def test_predictions_do_not_depend_on_the_order_of_samples(model, data):
-    classifier = isinstance(model, LogisticRegressionGD)
-    X, y, seed = data.draw(problems(classifier))
+@per_model
+def test_predictions_do_not_depend_on_the_order_of_samples(model, X, y, seed):
     order = np.random.default_rng(seed).permutation(len(y))
-    first = fit(model.__class__(**model.get_params()), X, y)
-    shuffled = fit(model.__class__(**model.get_params()), X[order], y[order])
+    first = fit(clone(model), X, y)
+    shuffled = fit(clone(model), X[order], y[order])
     assert_same_predictions(first, shuffled, X, rtol=1e-6)
 
 

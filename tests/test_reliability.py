@@ -83,10 +83,24 @@ BAD_INPUTS = [
     ("empty X", lambda X, y: (X[:0], y[:0]), ValueError, "0 sample\\(s\\)"),
     ("X without columns", lambda X, y: (X[:, :0], y), ValueError, "0 feature\\(s\\)"),
     (
+        "X of 1e300",
+        lambda X, y: (X * 1e300, y),
+        ValueError,
+        "X has values up to .*, too large for float64 arithmetic on their squares",
+    ),
+    (
         "X and y of different lengths",
         lambda X, y: (X, y[:-1]),
         ValueError,
         "inconsistent numbers of samples: \\[150, 149\\]",
+    ),
+]
+BIG_Y = [
+    (
+        "y of 1e300 (regressors)",
+        lambda X, y: (X, y * 1e300),
+        ValueError,
+        "y has values up to 2.5e\\+300, too large for float64 arithmetic on their squares",
     ),
 ]
 BAD_WEIGHTS = [
@@ -94,6 +108,11 @@ BAD_WEIGHTS = [
         "sample_weight with NaN",
         np.r_[np.nan, np.ones(149)],
         "Input sample_weight contains NaN",
+    ),
+    (
+        "sample_weight with inf and -inf",
+        np.r_[np.inf, -np.inf, np.ones(148)],
+        "Input sample_weight contains infinity",
     ),
     (
         "sample_weight of the wrong shape",
@@ -220,6 +239,14 @@ def test_bad_input_to_predict(Est, make, error, message):
         model.predict(X_bad)
 
 
+@pytest.mark.parametrize("Est, make, error, message", _cases(BIG_Y, REGRESSORS))
+def test_target_too_large_for_regression(Est, make, error, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no overflow warning on the way
+        with pytest.raises(error, match=message):
+            Est().fit(*make(*data(Est)))
+
+
 @pytest.mark.parametrize("Est, weights, message", _cases(BAD_WEIGHTS, ESTIMATORS))
 def test_bad_sample_weight(Est, weights, message):
     with pytest.raises(ValueError, match=message):
@@ -281,7 +308,7 @@ def test_bad_input_table_is_in_the_readme():
     readme = (
         pytest.importorskip("pathlib").Path(__file__).parent.parent / "README.md"
     ).read_text()
-    rows = [r[0] for r in BAD_INPUTS + BAD_WEIGHTS + BAD_TARGETS + BAD_PARAMS]
+    rows = [r[0] for r in BAD_INPUTS + BIG_Y + BAD_WEIGHTS + BAD_TARGETS + BAD_PARAMS]
     missing = [row for row in rows if f"| {row} |" not in readme]
     assert not missing
 
