@@ -358,8 +358,9 @@ def minimize_newton(
     by the minimum-norm subgradient ``r`` (zero on a coefficient at zero whose
     gradient the penalty absorbs), the step solves :math:`P_{FF} D_F = -r_F`
     on the free coefficients ``F`` (nonzero, or at zero with ``r`` pushing
-    them off), keeps only the components that agree with :math:`-r`, and a
-    coefficient that the step carries across zero stops at zero. Zeros are
+    them off; one that the solution would move against :math:`-r` stays at
+    zero), follows the L1 slope the curvature cannot see to the next zero,
+    and a coefficient that the step carries across zero stops at zero. Zeros are
     exact, the support settles in a few steps, and from then on the steps are
     Newton's on the free coefficients.
 
@@ -404,7 +405,7 @@ def minimize_newton(
             t = 1.0 if learning_rate is None else learning_rate
             while True:
                 V_new, Z_new = V + t * D, Z + t * U
-                if l1 and _stop_at_zero(V_new, V, orthant, objective.n_features):
+                if l1 and _stop_at_zero(V_new, orthant, objective.n_features):
                     Z_new = objective.raw(V_new)
                 F_new = objective.smooth_value(Z_new, V_new)
                 F_new += objective.l1_value(V_new)
@@ -463,13 +464,13 @@ def _orthant_step(objective, P, V, r):
     p = objective.n_features
     free = (V != 0) | (r != 0)
     free[p:] = True
-    for _ in range(3):
+    for _ in range(3):  # fixing some at zero can turn others: a few rounds
         D = _solve_free(P, r, free, V)
         wrong = (V[:p] == 0) & (D[:p] * r[:p] >= 0) & free[:p]
         if not wrong.any():
             break
         free[:p] &= ~wrong
-    D[:p][(V[:p] == 0) & (D[:p] * r[:p] >= 0)] = 0.0
+    D[:p][(V[:p] == 0) & (D[:p] * r[:p] >= 0)] = 0.0  # any left after the rounds
     orthant = np.where(V != 0, np.sign(V), -np.sign(r))
     return D.astype(V.dtype, copy=False), orthant
 
@@ -518,18 +519,13 @@ def _solve_block(block, mask, r, v):
     return d
 
 
-def _stop_at_zero(V_new, V, orthant, p):
+def _stop_at_zero(V_new, orthant, p):
     """Set to zero, in place, the coefficients of ``V_new`` that left
-    ``orthant`` or landed within rounding of zero (a step meant to end at
-    zero ends a few ulps off it); return whether any was set."""
-    W_new, W = V_new[:p], V[:p]
-    eps = np.finfo(V.dtype).eps
-    stop = (np.sign(W_new) != orthant[:p]) | (
-        np.abs(W_new) <= 1000 * eps * (np.abs(W) + np.abs(W_new - W))
-    )
-    stop &= W_new != 0
-    W_new[stop] = 0.0
-    return bool(stop.any())
+    ``orthant``; return whether any did."""
+    W_new = V_new[:p]
+    crossed = (np.sign(W_new) != orthant[:p]) & (W_new != 0)
+    W_new[crossed] = 0.0
+    return bool(crossed.any())
 
 
 def _factor(P, rcond=1e-10):
