@@ -47,8 +47,6 @@ This module is the only place where ``X.T`` and the division by
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
@@ -188,8 +186,21 @@ class Objective:
         self.offset = np.zeros(p, dtype=dtype)
         self.scale = np.ones((p, 1), dtype=dtype)
         self.intercept_scale = dtype.type(1.0)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            mean, moment = weighted_column_stats(
+                X, self.weights, center=fit_intercept and precondition
+            )
+            square = moment + mean**2 if fit_intercept and precondition else moment
+            # sum_i w_i ||x_i||^2, for the noise of the value (and the check below)
+            self._mean_square = float(np.sum(square, dtype=np.float64))
+            too_large = not np.isfinite(self._mean_square * X.shape[0] * 1e6)
+        if too_large:
+            raise ValueError(
+                f"X has values too large for {dtype} arithmetic on their squares "
+                "(sums of squares over the samples overflow). Scale X down before "
+                "fitting."
+            )
         if precondition:
-            mean, moment = weighted_column_stats(X, self.weights, center=fit_intercept)
             # A feature constant up to rounding keeps scale 1: after centring
             # it is zero and its coefficient stays where it starts.
             eps = np.finfo(dtype).eps
@@ -199,8 +210,6 @@ class Objective:
             self.intercept_scale = dtype.type(1 / np.sqrt(loss.curvature))
             if fit_intercept:
                 self.offset = mean.astype(dtype)
-            square = moment + mean**2 if fit_intercept else moment
-            self._mean_square = float(np.sum(square, dtype=np.float64))
 
     # -- coordinates ---------------------------------------------------------
     def zeros(self):
@@ -284,17 +293,6 @@ class Objective:
             )
         )
         return value, grad, noise
-
-    @cached_property
-    def _mean_square(self):
-        """:math:`\\sum_i w_i \\lVert x_i \\rVert^2`, for the noise of the value.
-
-        Set from the column statistics when the objective preconditions;
-        computed here (one pass over ``X``) otherwise.
-        """
-        return float(
-            np.sum(weighted_column_stats(self.X, self.weights, center=False)[1])
-        )
 
     def smooth_gradient(self, Z, V):
         """Gradient of :meth:`smooth_value` with respect to ``V``."""
