@@ -196,21 +196,14 @@ def _check(args):
         raise UsageError("--csv needs --target COL, the column to predict")
     if args.plot and not Path(args.plot).resolve().parent.is_dir():
         raise UsageError(f"--plot: the folder of {args.plot} does not exist")
-    for name, value, ok in (
-        ("--alpha", args.alpha, args.alpha >= 0),
-        ("--l1-ratio", args.l1_ratio, 0 <= args.l1_ratio <= 1),
-        ("--C", args.C, args.C > 0),
-        ("--test-size", args.test_size, 0 <= args.test_size < 1),
-        ("--repeat", args.repeat, args.repeat >= 1),
+    for name, value, ok, expected in (
+        ("--alpha", args.alpha, args.alpha >= 0, ">= 0"),
+        ("--l1-ratio", args.l1_ratio, 0 <= args.l1_ratio <= 1, "in [0, 1]"),
+        ("--C", args.C, args.C > 0, "> 0"),
+        ("--test-size", args.test_size, 0 <= args.test_size < 1, "in [0, 1)"),
+        ("--repeat", args.repeat, args.repeat >= 1, ">= 1"),
     ):
         if not ok:
-            expected = {
-                "--alpha": ">= 0",
-                "--l1-ratio": "in [0, 1]",
-                "--C": "> 0",
-                "--test-size": "in [0, 1)",
-                "--repeat": ">= 1",
-            }[name]
             raise UsageError(f"{name} must be {expected}, got {value:g}")
 
 

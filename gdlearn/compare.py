@@ -294,10 +294,10 @@ def compare(
         X, X_test = scaler.transform(X), scaler.transform(X_test)
     shared = dict(alpha=alpha, l1_ratio=l1_ratio, C=C)
     rows = []
+    n_classes = len(np.unique(y)) if task == "classification" else 0
+    n_outputs = 1 if y.ndim == 1 else y.shape[1]
     for name in names:
         group = []
-        n_classes = len(np.unique(y)) if task == "classification" else 0
-        n_outputs = 1 if y.ndim == 1 else y.shape[1]
         for model in candidates(
             name, **shared, n_samples=len(y), n_classes=n_classes, n_outputs=n_outputs
         ):
