@@ -15,10 +15,28 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
-from ._compat import Interval, StrOptions, check_sample_weight, validate_params
+from ._array_api import (
+    asarray,
+    astype,
+    max_abs,
+    namespace,
+    size,
+    to_numpy,
+    zeros,
+)
+from ._compat import (
+    Interval,
+    StrOptions,
+    check_same_namespace,
+    get_namespace_and_device,
+    is_array_api_obj,
+    move_to,
+    validate_params,
+)
 from ._objective import Objective
 from .optimizers import (
     Backtracking,
@@ -37,7 +55,6 @@ SOLVERS = {"auto": None, "newton": None, "accelerated": Nesterov, "gd": NoMoment
 NEWTON_MAX_UNKNOWNS = 1000
 L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
 ACCEPT_SPARSE = ("csr", "csc")
-DTYPES = (np.float64, np.float32)
 
 COMMON_CONSTRAINTS = {
     "fit_intercept": ["boolean"],
@@ -55,20 +72,78 @@ COMMON_CONSTRAINTS = {
 L1_CONSTRAINT = {"l1_method": [StrOptions(set(L1_METHODS))]}
 
 
-def effective_tol(tol, dtype):
-    """``tol``, raised to what the dtype's rounding allows: 300 machine epsilons.
+def effective_tol(tol, eps):
+    """``tol``, raised to what the rounding of the data allows: 300 machine
+    epsilons ``eps`` of its dtype.
 
     That is 6.7e-14 for float64 and 3.6e-5 for float32, where the implicitly
     centred gradient of raw (uncentred) data carries rounding errors of about
     1e-5 relative to the gradient at zero.
     """
-    return max(tol, 300 * np.finfo(dtype).eps)
+    return max(tol, 300 * float(eps))
+
+
+def dtypes(X):
+    """The float dtypes fit and predict accept, in ``X``'s namespace."""
+    xp, _, _ = get_namespace_and_device(X)
+    return [xp.float64, xp.float32]
+
+
+def follow_X(A, X):
+    """``y`` or ``sample_weight`` moved to ``X``'s array namespace and device.
+
+    With ``array_api_dispatch`` on, everything follows ``X``, as in
+    scikit-learn's own estimators: a NumPy ``y`` beside a PyTorch ``X`` is
+    moved to ``X``'s device (and the reverse). Labels that are not numbers
+    (strings) stay NumPy arrays, and lists, scalars and data frames are left
+    to validation.
+    """
+    xp, is_array_api, device_ = get_namespace_and_device(X)
+    if not is_array_api or not is_array_api_obj(A):
+        return A
+    if isinstance(A, np.ndarray) and A.dtype.kind not in "biuf":
+        return A
+    return move_to(A, xp=xp, device=device_)
+
+
+def check_sample_weight(sample_weight, X):
+    """``sample_weight`` as a finite, nonnegative 1-D array with a positive sum,
+    of ``X``'s dtype, namespace and device.
+
+    ``None`` means unit weights; a number means that weight for every sample.
+    The array returned is a new one: the caller's is never modified.
+    """
+    n_samples = X.shape[0]
+    if sample_weight is None:
+        return zeros((n_samples,), like=X) + 1
+    if isinstance(sample_weight, Real):
+        sample_weight = zeros((n_samples,), like=X) + sample_weight
+    sample_weight = check_array(
+        sample_weight,
+        ensure_2d=False,
+        dtype=X.dtype,
+        copy=True,
+        input_name="sample_weight",
+    )
+    if tuple(sample_weight.shape) != (n_samples,):
+        raise ValueError(
+            f"sample_weight.shape == {tuple(sample_weight.shape)}, expected "
+            f"({n_samples},)."
+        )
+    xp = namespace(sample_weight)
+    if xp.any(sample_weight < 0):
+        raise ValueError("Negative values in data passed to sample_weight.")
+    if not float(xp.sum(sample_weight)) > 0:
+        raise ValueError(
+            "All sample_weight values are zero: their sum must be positive."
+        )
+    return sample_weight
 
 
 def _check_magnitude(A, name):
     """Refuse values whose squares, summed over the samples, overflow the dtype."""
-    largest = float(np.max(np.abs(A))) if A.size else 0.0
-    limit = 1e-3 * np.sqrt(np.finfo(A.dtype).max / max(A.shape[0], 1))
+    largest = max_abs(A)
+    limit = 1e-3 * np.sqrt(float(namespace(A).finfo(A.dtype).max) / max(A.shape[0], 1))
     if largest > limit:
         raise ValueError(
             f"{name} has values up to {largest:.3g}, too large for {A.dtype} "
@@ -134,15 +209,17 @@ class GDMixin:
         """
         # setup
         validate_params(self)
+        y, sample_weight = follow_X(y, X), follow_X(sample_weight, X)
         # scikit-learn's finiteness checks sum the input first: inf - inf there
         # is how they find it, not something to warn about
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = self._validate_fit_data(X, y)
-            sample_weight = check_sample_weight(sample_weight, X.shape[0], X.dtype)
+            sample_weight = check_sample_weight(sample_weight, X)
             Y, sample_weight, loss = self._encode_targets(y, sample_weight)
         if loss.constant_curvature:  # regression: y enters squared (X: Objective)
             _check_magnitude(Y, "y")
-        penalty = self._penalty(float(np.sum(sample_weight, dtype=np.float64)))
+        xp = namespace(Y)
+        penalty = self._penalty(float(xp.sum(sample_weight, dtype=xp.float64)))
         objective = Objective(
             X,
             Y,
@@ -157,7 +234,7 @@ class GDMixin:
         solver = self._solver(objective)
         options = dict(
             max_iter=self.max_iter,
-            tol=effective_tol(self.tol, X.dtype),
+            tol=effective_tol(self.tol, xp.finfo(X.dtype).eps),
             verbose=self.verbose,
         )
         # optimize
@@ -183,14 +260,16 @@ class GDMixin:
             )
         # finalize
         W, b = objective.to_coef(result.params)
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+        if not (xp.all(xp.isfinite(W)) and xp.all(xp.isfinite(b))):
             raise FloatingPointError(
                 f"{type(self).__name__} produced non-finite coefficients; "
                 "check the input scale or use learning_rate='auto'."
             )
         self._store_coef(W, b, y)
         self.n_iter_ = result.n_iter
-        self.loss_curve_ = np.asarray(result.loss_curve)
+        # Python floats on the host, like MLPRegressor's: the history is read
+        # from the device scalar by scalar anyway, and plots and prints use it there
+        self.loss_curve_ = [float(value) for value in result.loss_curve]
         return self
 
     def __sklearn_is_fitted__(self):
@@ -220,7 +299,7 @@ class GDMixin:
         """
         if self.solver != "auto":
             return self.solver
-        unknowns = objective.zeros().size
+        unknowns = size(objective.zeros())
         subgradient = (
             objective.has_l1 and getattr(self, "l1_method", "") == "subgradient"
         )
@@ -234,34 +313,37 @@ class GDMixin:
                 X,
                 y,
                 accept_sparse=ACCEPT_SPARSE,
-                dtype=DTYPES,
+                dtype=dtypes(X),
                 y_numeric=True,
                 multi_output=True,
             )
 
     def _initial_params(self, objective):
         """Zero, or the previous solution when ``warm_start`` fits the new data."""
+        V0 = objective.zeros()
         if self.warm_start and hasattr(self, "coef_"):
-            W, b = self._fitted_coef()
-            if W.shape == (objective.n_features, objective.Y.shape[1]):
-                return objective.from_coef(W.astype(objective.X.dtype), b)
-        return objective.zeros()
+            k = objective.Y.shape[1]
+            W = to_numpy(self.coef_).reshape(-1, objective.n_features).T
+            b = np.broadcast_to(to_numpy(self.intercept_), (k,))
+            if W.shape == (objective.n_features, k):  # in the new data's namespace
+                return objective.from_coef(asarray(W, like=V0), asarray(b, like=V0))
+        return V0
 
-    def _fitted_coef(self):
-        """``(W, b)`` of shapes (p, k) and (k,) from ``coef_`` and ``intercept_``."""
-        W = np.atleast_2d(self.coef_).T
-        return W, np.broadcast_to(self.intercept_, W.shape[1])
-
-    def _decision(self, X):
-        """Raw predictions ``X @ coef_.T + intercept_`` for new ``X``."""
+    def _decision(self, X, method):
+        """Raw predictions ``X @ coef_.T + intercept_`` for new ``X``, for ``method``."""
         check_is_fitted(self)
+        check_same_namespace(X, self, attribute="coef_", method=method)
         with _numeric("X"):
             X = validate_data(
-                self, X, accept_sparse=ACCEPT_SPARSE, dtype=DTYPES, reset=False
+                self, X, accept_sparse=ACCEPT_SPARSE, dtype=dtypes(X), reset=False
             )
-        return np.asarray(X @ self.coef_.T) + self.intercept_
+        coef = self.coef_.T if self.coef_.ndim == 2 else self.coef_
+        if namespace(X) is np:
+            return np.asarray(X @ coef) + self.intercept_
+        return astype(X, coef.dtype) @ coef + self.intercept_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags

@@ -47,10 +47,24 @@ This module is the only place where ``X.T`` and the division by
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
 
+from ._array_api import (
+    any_nonzero,
+    astype,
+    column_stack,
+    copy,
+    device,
+    eye,
+    floats,
+    namespace,
+    zeros,
+)
+from ._compat import max_float_dtype
 from .penalties import L1, L2, ElasticNet
 
 
@@ -58,7 +72,7 @@ def row_chunks(X):
     """Slices of about 2**18 entries of ``X``: the largest temporary a pass makes."""
     n, p = X.shape
     rows = max(1, 2**18 // max(p, 1))
-    return [slice(start, start + rows) for start in range(0, n, rows)]
+    return [slice(start, min(start + rows, n)) for start in range(0, n, rows)]
 
 
 def weighted_column_stats(X, weights, *, center):
@@ -73,10 +87,10 @@ def weighted_column_stats(X, weights, *, center):
         mean, var = mean_variance_axis(X, axis=0, weights=weights)
         return mean, var if center else var + mean**2
     mean = weights @ X
-    moment = np.zeros_like(mean)
+    moment = namespace(X).zeros_like(mean)
     shift = mean if center else 0.0
     for rows in row_chunks(X):
-        chunk = X[rows] - shift
+        chunk = X[rows, :] - shift
         moment += weights[rows] @ (chunk * chunk)
     return mean, moment
 
@@ -98,38 +112,42 @@ def weighted_gram(X, D, center):
     by chunk instead.
     """
     r, p = D.shape[1], X.shape[1]
-    totals = D.sum(axis=0)
-    M = np.zeros((r, p, p), dtype=X.dtype)
-    u = np.asarray(X.T @ D).T
+    xp = namespace(D)
+    totals = xp.sum(D, axis=0)
+    M = zeros((r, p, p), like=D)
+    u = (X.T @ D).T
     for j in range(r):
         d = D[:, j]
         if sp.issparse(X):
-            M[j] = (X.T @ X.multiply(d[:, None]).tocsc()).toarray()
-        elif np.all(d == d[0]):  # one symmetric rank-k update on X itself
-            M[j] = d[0] * (X.T @ X)
+            M[j, ...] = (X.T @ X.multiply(d[:, None]).tocsc()).toarray()
+        elif xp.all(d == d[0]):  # one symmetric rank-k update on X itself
+            M[j, ...] = d[0] * (X.T @ X)
         else:
-            M[j] = _chunked_gram(X, d, 0.0)
+            M[j, ...] = _chunked_gram(X, d, 0.0)
     shift = totals[:, None] * center**2
-    centred = np.diagonal(M, 0, 1, 2) - 2 * center * u + shift
-    cancelled = np.abs(shift) > 1e4 * np.abs(centred)
+    diagonals = np.diagonal(M, 0, 1, 2) if xp is np else xp.linalg.diagonal(M)
+    centred = diagonals - 2 * center * u + shift
+    cancelled = xp.abs(shift) > 1e4 * xp.abs(centred)
     for j in range(r):
-        if not sp.issparse(X) and np.any(cancelled[j]):
-            M[j] = _chunked_gram(X, D[:, j], center)
+        if not sp.issparse(X) and xp.any(cancelled[j, :]):
+            M[j, ...] = _chunked_gram(X, D[:, j], center)
         else:
-            M[j] += np.multiply.outer(center, totals[j] * center - u[j])
-            M[j] -= np.multiply.outer(u[j], center)
+            M[j, ...] += center[:, None] * (totals[j] * center - u[j, :])[None, :]
+            M[j, ...] -= u[j, :][:, None] * center[None, :]
     return M, u - totals[:, None] * center, totals
 
 
 def _chunked_gram(X, d, center):
     """:math:`(X - \\mathbf 1 c^\\top)^\\top \\operatorname{diag}(d) (X - \\mathbf 1
     c^\\top)` for dense ``X``, a row chunk at a time (``d`` of any sign)."""
-    M = np.zeros((X.shape[1], X.shape[1]), dtype=X.dtype)
-    nonnegative = np.all(d >= 0)
+    xp = namespace(d)
+    M = zeros((X.shape[1], X.shape[1]), like=d)
+    nonnegative = xp.all(d >= 0)
+    centred = not isinstance(center, float) and any_nonzero(center)
     for rows in row_chunks(X):
-        chunk = X[rows] - center if np.any(center) else X[rows]
+        chunk = X[rows, :] - center if centred else X[rows, :]
         if nonnegative:  # a symmetric rank-k update: half the work
-            root = np.sqrt(d[rows])[:, None] * chunk
+            root = xp.sqrt(d[rows])[:, None] * chunk
             M += root.T @ root
         else:
             M += chunk.T @ (d[rows][:, None] * chunk)
@@ -178,22 +196,23 @@ class Objective:
         self.l2, self.l1 = L2(penalty.l2), L1(penalty.l1)
         self.fit_intercept = fit_intercept
         dtype = X.dtype
+        xp = namespace(Y)  # numpy, or X's array API namespace (X may be sparse)
         self.n_features = X.shape[1]
-        self.sw_sum = float(np.sum(sample_weight, dtype=np.float64))
-        self.weights = (sample_weight / self.sw_sum).astype(dtype)
+        self.sw_sum = float(xp.sum(sample_weight, dtype=xp.float64))
+        self.weights = astype(sample_weight / self.sw_sum, dtype)
 
         p = self.n_features
-        self.offset = np.zeros(p, dtype=dtype)
-        self.scale = np.ones((p, 1), dtype=dtype)
-        self.intercept_scale = dtype.type(1.0)
+        self.offset = zeros((p,), like=Y, dtype=dtype)
+        self.scale = zeros((p, 1), like=Y, dtype=dtype) + 1
+        self.intercept_scale = 1.0
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             mean, moment = weighted_column_stats(
                 X, self.weights, center=fit_intercept and precondition
             )
             square = moment + mean**2 if fit_intercept and precondition else moment
             # sum_i w_i ||x_i||^2, for the noise of the value (and the check below)
-            self._mean_square = float(np.sum(square, dtype=np.float64))
-            too_large = not np.isfinite(self._mean_square * X.shape[0] * 1e6)
+            self._mean_square = float(xp.sum(square, dtype=xp.float64))
+            too_large = not math.isfinite(self._mean_square * X.shape[0] * 1e6)
         if too_large:
             raise ValueError(
                 f"X has values too large for {dtype} arithmetic on their squares "
@@ -203,50 +222,51 @@ class Objective:
         if precondition:
             # A feature constant up to rounding keeps scale 1: after centring
             # it is zero and its coefficient stays where it starts.
-            eps = np.finfo(dtype).eps
+            eps = xp.finfo(dtype).eps
             constant = moment <= (X.shape[0] * eps * mean) ** 2
-            curv = loss.curvature * np.where(constant, 0.0, moment) + self.l2.alpha
-            self.scale[:, 0] = 1 / np.sqrt(np.where(curv > 0, curv, 1.0))
-            self.intercept_scale = dtype.type(1 / np.sqrt(loss.curvature))
+            curv = loss.curvature * xp.where(constant, 0.0, moment) + self.l2.alpha
+            self.scale = astype(1 / xp.sqrt(xp.where(curv > 0, curv, 1.0)), dtype)
+            self.scale = self.scale[:, None]
+            self.intercept_scale = 1 / math.sqrt(loss.curvature)
             if fit_intercept:
-                self.offset = mean.astype(dtype)
+                self.offset = astype(mean, dtype)
 
     # -- coordinates ---------------------------------------------------------
     def zeros(self):
         """The starting point ``W = 0, b = 0``."""
         rows = self.n_features + int(self.fit_intercept)
-        return np.zeros((rows, self.Y.shape[1]), dtype=self.X.dtype)
+        return zeros((rows, self.Y.shape[1]), like=self.Y, dtype=self.X.dtype)
 
     def to_coef(self, V):
         """``(W, b)`` from optimizer coordinates; ``b`` is zero without intercept."""
         p = self.n_features
-        W = self.scale * V[:p]
+        W = self.scale * V[:p, :]
         if not self.fit_intercept:
-            return W, np.zeros(V.shape[1], dtype=V.dtype)
-        return W, self.intercept_scale * V[p] - self.offset @ W
+            return W, zeros((V.shape[1],), like=V)
+        return W, self.intercept_scale * V[p, :] - self.offset @ W
 
     def from_coef(self, W, b):
         """Optimizer coordinates of ``(W, b)``: the inverse of :meth:`to_coef`."""
         V = self.zeros()
         p = self.n_features
-        V[:p] = W / self.scale
+        V[:p, :] = W / self.scale
         if self.fit_intercept:
-            V[p] = (b + self.offset @ W) / self.intercept_scale
+            V[p, :] = (b + self.offset @ W) / self.intercept_scale
         return V
 
     # -- smooth part ---------------------------------------------------------
     def raw(self, V):
         """Raw predictions :math:`Z = X W + \\mathbf 1 b^\\top`: one pass over ``X``."""
         p = self.n_features
-        W = self.scale * V[:p]
-        Z = np.asarray(self.X @ W)
+        W = self.scale * V[:p, :]
+        Z = self.X @ W
         if self.fit_intercept:
-            Z += self.intercept_scale * V[p] - self.offset @ W
+            Z += self.intercept_scale * V[p, :] - self.offset @ W
         return Z
 
     def smooth_value(self, Z, V):
         """Data term plus L2 penalty, from raw predictions ``Z = raw(V)``."""
-        W = self.scale * V[: self.n_features]
+        W = self.scale * V[: self.n_features, :]
         data = self.weights @ self.loss.pointwise(self.Y, Z)
         return float(data) + self.l2.value(W)
 
@@ -268,29 +288,31 @@ class Objective:
         """
         p = self.n_features
         values, dloss = self.loss.value_and_gradient(self.Y, Z)
+        xp = namespace(Z)
         G = self.weights[:, None] * dloss
-        W = self.scale * V[:p]
-        grad_W = np.asarray(self.X.T @ G) + self.l2.gradient(W)
-        grad = np.empty_like(V)
+        W = self.scale * V[:p, :]
+        grad_W = self.X.T @ G + self.l2.gradient(W)
+        grad = xp.empty_like(V)
         if self.fit_intercept:
-            grad_b = G.sum(axis=0)
-            grad_W -= np.outer(self.offset, grad_b)
-            grad[p] = self.intercept_scale * grad_b
-        grad[:p] = self.scale * grad_W
-        value = float(self.weights @ values) + self.l2.value(W)
+            grad_b = xp.sum(G, axis=0)
+            grad_W -= self.offset[:, None] * grad_b[None, :]
+            grad[p, :] = self.intercept_scale * grad_b
+        grad[:p, :] = self.scale * grad_W
         # |error of z_i| <~ eps ||x_i|| ||w||, and by Cauchy-Schwarz
         # sum_i w_i |d_i| ||x_i|| <= (sum_i w_i d_i^2)^(1/2) (sum_i w_i ||x_i||^2)^(1/2):
         # the cancellation in z_i = x_i w (p terms, or the centring) that makes Z
         # less exact than |Z| says
-        spread = np.sqrt(self.weights @ (dloss**2).sum(axis=1) * self._mean_square)
+        data, spread, along_z, w_square = floats(
+            self.weights @ values,
+            self.weights @ xp.sum(dloss**2, axis=1),
+            xp.sum(xp.abs(G * Z)),
+            xp.sum(W * W),
+        )
+        value = data + self.l2.value(W)
         noise = (
             16
-            * np.finfo(Z.dtype).eps
-            * (
-                abs(value)
-                + float(np.abs(G * Z).sum())
-                + float(spread * np.linalg.norm(W))
-            )
+            * xp.finfo(Z.dtype).eps
+            * (abs(value) + along_z + math.sqrt(spread * self._mean_square * w_square))
         )
         return value, grad, noise
 
@@ -322,10 +344,11 @@ class Objective:
         """
         p, n = self.n_features, self.X.shape[0]
         loss = self.loss
+        xp = namespace(Z)
         stride = 1 if loss.constant_curvature else max(1, n // self.curvature_rows)
         rows = slice(None, None, stride)
-        weights = self.weights[rows] / np.sum(self.weights[rows])
-        H = loss.second_derivative(self.Y[rows], Z[rows])
+        weights = self.weights[rows] / xp.sum(self.weights[rows])
+        H = loss.second_derivative(self.Y[rows, :], Z[rows, :])
         k = Z.shape[1]
         if loss.constant_curvature:
             H, k = H[:, :1], 1
@@ -334,42 +357,50 @@ class Objective:
             if loss.coupled
             else [(j, j) for j in range(k)]
         )
-        D = np.column_stack(
+        D = column_stack(
             [weights * (H[:, j, m] if loss.coupled else H[:, j]) for j, m in pairs]
         )
-        M, u, totals = weighted_gram(self.X[rows], D, self.offset)
-        s = self.scale[:, 0]
+        M, u, totals = weighted_gram(self.X[rows, :], D, self.offset)
+        # in float64 whatever X's dtype, where the device has float64
+        dtype = xp.float64 if xp is np else max_float_dtype(xp, device(Z))
+        M, u, totals = astype(M, dtype), astype(u, dtype), astype(totals, dtype)
+        s = astype(self.scale[:, 0], dtype)
         q = p + int(self.fit_intercept)
-        blocks = np.zeros((len(pairs), q, q))
-        blocks[:, :p, :p] = M * np.multiply.outer(s, s)
+        blocks = zeros((len(pairs), q, q), like=M)
+        blocks[:, :p, :p] = M * (s[:, None] * s[None, :])
         if self.fit_intercept:
             cross = self.intercept_scale * u * s
             blocks[:, :p, p] = cross
             blocks[:, p, :p] = cross
             blocks[:, p, p] = self.intercept_scale**2 * totals
-        ridge = self.l2.alpha * s * s
+        # the L2 term, on the diagonal of each output's block
+        ridge = zeros((q,), like=M)
+        ridge[:p] = self.l2.alpha * s * s
+        # exactly symmetric: a float32 Gram product need not be, and a solve
+        # that uses one triangle must see the matrix the residuals are taken with
+        for i in range(len(pairs)):
+            blocks[i, ...] = 0.5 * (blocks[i, ...] + blocks[i, ...].T)
         if not loss.coupled:
-            blocks[:, np.arange(p), np.arange(p)] += ridge
-            return blocks
-        P = np.zeros((k * q, k * q))
-        for (j, m), block in zip(pairs, blocks, strict=True):
-            P[j * q : (j + 1) * q, m * q : (m + 1) * q] = block
-            P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
-        for j in range(k):
-            P[j * q + np.arange(p), j * q + np.arange(p)] += ridge
+            return blocks + eye(q, like=M) * ridge
+        P = zeros((k * q, k * q), like=M)
+        for i, (j, m) in enumerate(pairs):
+            P[j * q : (j + 1) * q, m * q : (m + 1) * q] = blocks[i, ...]
+            P[m * q : (m + 1) * q, j * q : (j + 1) * q] = blocks[i, ...].T
+        P += eye(k * q, like=M) * xp.tile(ridge, (k,))
         # The softmax does not change when one number is added to every class's
         # raw prediction: P is singular along "the same change of an unpenalized
         # coefficient in every class". The gradient is orthogonal to those
-        # directions, so adding a multiple of all-ones there leaves the step
-        # P^+ grad as it is and lets P factor by Cholesky.
-        free = [p] if self.fit_intercept else []
+        # directions, so adding a multiple of all-ones there (the same entry
+        # of every class's block) leaves the step P^+ grad as it is and lets P
+        # factor by Cholesky.
+        free = zeros((q,), like=M)
         if self.l2.alpha == 0:
-            free = list(range(q))
-        level = float(np.mean(np.diag(P))) or 1.0
-        for j in free:
-            index = np.arange(k) * q + j
-            P[np.ix_(index, index)] += level
-        return P[None]
+            free += 1.0
+        elif self.fit_intercept:
+            free[p] = 1.0
+        level = float(xp.mean(xp.linalg.diagonal(P) if xp is not np else np.diag(P)))
+        P += (level or 1.0) * xp.tile(eye(q, like=M) * free, (k, k))
+        return P[None, ...]
 
     def unbounded(self, Z):
         """Whether the objective has no minimum: no penalty, and ``Z`` separates
@@ -379,8 +410,7 @@ class Objective:
         separates = getattr(self.loss, "separates", None)
         if separates is None or self.l2.alpha > 0 or self.l1.alpha > 0:
             return False
-        kept = self.weights > 0
-        return separates(self.Y[kept], Z[kept])
+        return separates(self.Y, Z, self.weights > 0)
 
     # -- L1 part -------------------------------------------------------------
     @property
@@ -389,7 +419,7 @@ class Objective:
 
     def l1_value(self, V):
         """:math:`\\lambda_1 \\lVert W \\rVert_1`."""
-        return self.l1.value(self.scale * V[: self.n_features])
+        return self.l1.value(self.scale * V[: self.n_features, :])
 
     def l1_prox(self, V, step):
         """:math:`\\operatorname{argmin}_U \\tfrac{1}{2\\,\\mathrm{step}}
@@ -402,8 +432,8 @@ class Objective:
         is left as it is.
         """
         p, s = self.n_features, self.scale
-        out = V.copy()
-        out[:p] = self.l1.prox(s * V[:p], step * s * s) / s
+        out = copy(V)
+        out[:p, :] = self.l1.prox(s * V[:p, :], step * s * s) / s
         return out
 
     def l1_min_norm_subgradient(self, V, grad):
@@ -413,8 +443,8 @@ class Objective:
         ``s`` times the penalty's own answer for the gradient ``grad / s``.
         """
         p, s = self.n_features, self.scale
-        out = grad.copy()
-        out[:p] = s * self.l1.min_norm_subgradient(s * V[:p], grad[:p] / s)
+        out = copy(grad)
+        out[:p, :] = s * self.l1.min_norm_subgradient(s * V[:p, :], grad[:p, :] / s)
         return out
 
     # -- whole objective, for checking and for learners ----------------------
@@ -426,5 +456,5 @@ class Objective:
         """The (sub)gradient of :math:`f` at ``V``, with ``sign(0) = 0`` for L1."""
         grad = self.smooth_gradient(self.raw(V), V)
         p = self.n_features
-        grad[:p] += self.scale * self.l1.gradient(self.scale * V[:p])
+        grad[:p, :] += self.scale * self.l1.gradient(self.scale * V[:p, :])
         return grad

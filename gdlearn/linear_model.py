@@ -8,23 +8,34 @@ the fit loop is :class:`gdlearn._base.GDMixin`.
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
 import numpy as np
-from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_array
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from ._array_api import (
+    arange,
+    asarray,
+    astype,
+    column_stack,
+    expit,
+    follow,
+    log_expit,
+    namespace,
+    to_numpy,
+)
 from ._base import (
     ACCEPT_SPARSE,
     COMMON_CONSTRAINTS,
-    DTYPES,
     L1_CONSTRAINT,
     GDMixin,
     _numeric,
+    dtypes,
 )
 from ._compat import Interval, StrOptions
 from .losses import (
@@ -96,8 +107,9 @@ _COMMON_PARAMETERS = """\
 _COMMON_ATTRIBUTES = """\
     n_iter_ : int
         Number of iterations run.
-    loss_curve_ : ndarray of shape (n_iter_,)
-        The objective above after each iteration.
+    loss_curve_ : list of float of length n_iter_
+        The objective above after each iteration (Python floats, whatever
+        array library ``X`` came from).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -124,7 +136,8 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
             Y = check_array(
                 y, dtype=sample_weight.dtype, ensure_2d=False, input_name="y"
             )
-        return Y.reshape(y.shape[0], -1), sample_weight, SquaredError()
+        Y = namespace(Y).reshape(Y, (y.shape[0], -1))
+        return Y, sample_weight, SquaredError()
 
     def _store_coef(self, W, b, y):
         if y.ndim == 1:
@@ -143,7 +156,7 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
         """
-        return self._decision(X)
+        return self._decision(X, "predict")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -536,38 +549,46 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
                 X,
                 y,
                 accept_sparse=ACCEPT_SPARSE,
-                dtype=DTYPES,
+                dtype=dtypes(X),
                 multi_output=False,
             )
         check_classification_targets(y)
         return X, y
 
     def _encode_targets(self, y, sample_weight):
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        n_classes = len(self.classes_)
+        xp = namespace(y)
+        if xp is np:
+            self.classes_, y_index = np.unique(y, return_inverse=True)
+        else:
+            self.classes_, y_index = xp.unique_inverse(y)
+        n_classes = self.classes_.shape[0]
         if n_classes < 2:
             raise ValueError(
                 "LogisticRegressionGD needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {self.classes_[0].item()!r}."
+                "data, but the data contains only one class: "
+                f"{to_numpy(self.classes_)[0].item()!r}."
             )
+        # the targets in X's namespace, where the weights already are
+        y_index = follow(y_index, sample_weight)
         if self.class_weight is not None:
             class_weight = compute_class_weight(
                 self.class_weight,
-                classes=self.classes_,
-                y=y,
-                sample_weight=sample_weight,
+                classes=to_numpy(self.classes_),
+                y=to_numpy(y),
+                sample_weight=to_numpy(sample_weight),
             )
-            sample_weight = sample_weight * class_weight[y_index].astype(
-                sample_weight.dtype
+            class_weight = asarray(class_weight, like=sample_weight)
+            sample_weight = sample_weight * namespace(sample_weight).take(
+                class_weight, y_index, axis=0
             )
         dtype = sample_weight.dtype
         if n_classes == 2:
-            return y_index[:, None].astype(dtype), sample_weight, BinaryCrossEntropy()
-        Y = (y_index[:, None] == np.arange(n_classes)).astype(dtype)
+            return astype(y_index[:, None], dtype), sample_weight, BinaryCrossEntropy()
+        Y = astype(y_index[:, None] == arange(n_classes, like=y_index)[None, :], dtype)
         return Y, sample_weight, MultinomialCrossEntropy()
 
     def _penalty(self, sw_sum):
-        if np.isinf(self.C):
+        if math.isinf(self.C):
             return None
         return ElasticNet(1.0 / (self.C * sw_sum), self.l1_ratio)
 
@@ -586,7 +607,11 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) for two classes (the logit of
             ``classes_[1]``), else (n_samples, n_classes).
         """
-        Z = self._decision(X)
+        return self._logits(X, "decision_function")
+
+    def _logits(self, X, method):
+        """:meth:`decision_function` for ``method`` (named if ``X`` is refused)."""
+        Z = self._decision(X, method)
         return Z[:, 0] if Z.shape[1] == 1 else Z
 
     def predict(self, X):
@@ -600,9 +625,13 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,), taken from ``classes_``
         """
-        Z = self.decision_function(X)
-        index = (Z > 0).astype(int) if Z.ndim == 1 else Z.argmax(axis=1)
-        return self.classes_[index]
+        Z = self._logits(X, "predict")
+        xp = namespace(Z)
+        index = astype(Z > 0, xp.int64) if Z.ndim == 1 else xp.argmax(Z, axis=1)
+        index = follow(index, self.classes_)  # labels may be NumPy strings
+        if namespace(index) is np:
+            return self.classes_[index]
+        return namespace(index).take(self.classes_, index, axis=0)
 
     def predict_proba(self, X):
         """Class probabilities: sigmoid of the logit, or softmax.
@@ -615,9 +644,9 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes), rows summing to 1
         """
-        Z = self.decision_function(X)
+        Z = self._logits(X, "predict_proba")
         if Z.ndim == 1:
-            return np.column_stack([expit(-Z), expit(Z)])
+            return column_stack([expit(-Z), expit(Z)])
         return softmax(Z)
 
     def predict_log_proba(self, X):
@@ -631,7 +660,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        Z = self.decision_function(X)
+        Z = self._logits(X, "predict_log_proba")
         if Z.ndim == 1:
-            return np.column_stack([log_expit(-Z), log_expit(Z)])
+            return column_stack([log_expit(-Z), log_expit(Z)])
         return log_softmax(Z)

@@ -29,8 +29,8 @@ regression, ``k = 1`` for binary classification (``Y`` in {0, 1}) and
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.special import expit
+from ._array_api import expit as _expit
+from ._array_api import eye, namespace, rowdot, softplus
 
 __all__ = ["BinaryCrossEntropy", "MultinomialCrossEntropy", "SquaredError"]
 
@@ -38,14 +38,16 @@ __all__ = ["BinaryCrossEntropy", "MultinomialCrossEntropy", "SquaredError"]
 def log_softmax(Z):
     """Row-wise :math:`z_k - \\operatorname{lse}(z)`, with the row maximum
     subtracted first so that no exponential overflows."""
-    shifted = Z - Z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    xp = namespace(Z)
+    shifted = Z - xp.max(Z, axis=1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
 
 
 def softmax(Z):
     """Row-wise :math:`e^{z_k} / \\sum_j e^{z_j}`, computed stably."""
-    E = np.exp(Z - Z.max(axis=1, keepdims=True))
-    return E / E.sum(axis=1, keepdims=True)
+    xp = namespace(Z)
+    E = xp.exp(Z - xp.max(Z, axis=1, keepdims=True))
+    return E / xp.sum(E, axis=1, keepdims=True)
 
 
 class SquaredError:
@@ -76,7 +78,7 @@ class SquaredError:
     def pointwise(self, Y, Z):
         """Per-sample loss, :math:`\\tfrac12 \\sum_k (z_{ik} - y_{ik})^2`."""
         R = Z - Y
-        return 0.5 * np.einsum("ij,ij->i", R, R)
+        return 0.5 * rowdot(R, R)
 
     def gradient(self, Y, Z):
         """Derivative with respect to ``Z``: the residual ``Z - Y``."""
@@ -85,11 +87,11 @@ class SquaredError:
     def value_and_gradient(self, Y, Z):
         """``(pointwise(Y, Z), gradient(Y, Z))`` sharing the residual."""
         R = Z - Y
-        return 0.5 * np.einsum("ij,ij->i", R, R), R
+        return 0.5 * rowdot(R, R), R
 
     def second_derivative(self, Y, Z):
         """:math:`\\partial^2 \\ell / \\partial z^2 = 1`, whatever ``Z``."""
-        return np.ones_like(Z)
+        return namespace(Z).ones_like(Z)
 
     def inverse_link(self, Z):
         """The identity: a regression predicts its raw prediction."""
@@ -128,11 +130,11 @@ class BinaryCrossEntropy:
 
     def pointwise(self, Y, Z):
         """Per-sample loss :math:`\\log(1 + e^{z}) - y z`."""
-        return (np.logaddexp(0, Z) - Y * Z)[:, 0]
+        return (softplus(Z) - Y * Z)[:, 0]
 
     def gradient(self, Y, Z):
         """Derivative with respect to ``Z``: :math:`\\sigma(z) - y`."""
-        return expit(Z) - Y
+        return _expit(Z) - Y
 
     def value_and_gradient(self, Y, Z):
         """``(pointwise(Y, Z), gradient(Y, Z))``."""
@@ -140,16 +142,18 @@ class BinaryCrossEntropy:
 
     def second_derivative(self, Y, Z):
         """:math:`\\sigma'(z) = a (1 - a)`, at most 1/4 and tiny where ``|z|`` is large."""
-        a = expit(Z)
+        a = _expit(Z)
         return a * (1 - a)
 
-    def separates(self, Y, Z):
-        """Whether every row of ``Z`` is on its target's side of 0."""
-        return bool(np.all((Z > 0) == (Y > 0.5)) and np.all(Z != 0))
+    def separates(self, Y, Z, rows=None):
+        """Whether every row of ``Z`` (those selected by the boolean ``rows``)
+        is on its target's side of 0."""
+        right = (((Z > 0) == (Y > 0.5)) & (Z != 0))[:, 0]
+        return bool(namespace(Z).all(right if rows is None else right | ~rows))
 
     def inverse_link(self, Z):
         """The sigmoid :math:`\\sigma(z)`, the probability of the positive class."""
-        return expit(Z)
+        return _expit(Z)
 
 
 class MultinomialCrossEntropy:
@@ -185,7 +189,7 @@ class MultinomialCrossEntropy:
     def pointwise(self, Y, Z):
         """Per-sample loss :math:`\\operatorname{lse}(z) - y^\\top z
         = -y^\\top \\log \\operatorname{softmax}(z)` (rows of ``Y`` sum to 1)."""
-        return -np.einsum("ij,ij->i", Y, log_softmax(Z))
+        return -rowdot(Y, log_softmax(Z))
 
     def gradient(self, Y, Z):
         """Derivative with respect to ``Z``: ``softmax(Z) - Y``."""
@@ -194,20 +198,19 @@ class MultinomialCrossEntropy:
     def value_and_gradient(self, Y, Z):
         """``(pointwise(Y, Z), gradient(Y, Z))`` from one log-softmax."""
         log_p = log_softmax(Z)
-        return -np.einsum("ij,ij->i", Y, log_p), np.exp(log_p) - Y
+        return -rowdot(Y, log_p), namespace(Z).exp(log_p) - Y
 
     def second_derivative(self, Y, Z):
         """The Hessian :math:`\\operatorname{diag}(p) - p p^\\top` of each sample, (n, K, K)."""
         P = softmax(Z)
-        H = -P[:, :, None] * P[:, None, :]
-        H[:, np.arange(P.shape[1]), np.arange(P.shape[1])] += P
-        return H
+        return P[:, :, None] * (eye(P.shape[1], like=P) - P[:, None, :])
 
-    def separates(self, Y, Z):
-        """Whether the target's class has the largest raw prediction in every row."""
-        target = np.einsum("ij,ij->i", Y, Z)
-        others = np.where(Y > 0.5, -np.inf, Z).max(axis=1)
-        return bool(np.all(target > others))
+    def separates(self, Y, Z, rows=None):
+        """Whether the target's class has the largest raw prediction in every
+        row (of those selected by the boolean ``rows``)."""
+        xp = namespace(Z)
+        right = rowdot(Y, Z) > xp.max(xp.where(Y > 0.5, -xp.inf, Z), axis=1)
+        return bool(xp.all(right if rows is None else right | ~rows))
 
     def inverse_link(self, Z):
         """The softmax, class probabilities summing to one in each row."""

@@ -34,12 +34,25 @@ the iterates' ``Z``, so an iteration reads ``X`` twice (one ``raw`` and one
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve
+
+from ._array_api import (
+    any_nonzero,
+    astype,
+    column_stack,
+    copy,
+    eye,
+    max_abs,
+    namespace,
+    vdot,
+    zeros,
+)
 
 __all__ = [
     "Backtracking",
@@ -78,10 +91,11 @@ def subgradient_step(objective, Y, grad, step):
     """
     if not objective.has_l1:
         return Y - step * grad
+    xp = namespace(Y)
     X = Y - step * objective.l1_min_norm_subgradient(Y, grad)
     p = objective.n_features
-    crossed = np.sign(X[:p]) * np.sign(Y[:p]) < 0
-    X[:p][crossed] = 0.0
+    crossed = xp.sign(X[:p, :]) * xp.sign(Y[:p, :]) < 0
+    X[:p, :] = xp.where(crossed, 0.0, X[:p, :])
     return X
 
 
@@ -108,7 +122,7 @@ class Backtracking:
         self.initial, self.shrink = initial, shrink
 
     def accepts(self, F_new, F_y, grad, D, step):
-        return F_new <= F_y + np.vdot(grad, D) + np.vdot(D, D) / (2 * step)
+        return F_new <= F_y + vdot(grad, D) + vdot(D, D) / (2 * step)
 
 
 class ConstantStep:
@@ -258,7 +272,7 @@ def minimize(
     Z = objective.raw(X)
     f_x = f_start = objective.smooth_value(Z, X) + objective.l1_value(X)
     X_prev, Z_prev = X, Z
-    threshold = None if not np.any(V0) else _threshold(tol, objective, None)
+    threshold = None if not any_nonzero(V0) else _threshold(tol, objective, None)
     step = step_rule.initial
     beta = 0.0
     curve = []
@@ -278,12 +292,12 @@ def minimize(
             while True:
                 X_new = l1_step(objective, Y, grad, step)
                 D = X_new - Y
-                stalled = not np.any(D)  # no step size moves Y: rounding level
+                stalled = not any_nonzero(D)  # no step size moves Y: rounding level
                 if stalled:
                     break
                 Z_new = objective.raw(X_new)
                 F_new = objective.smooth_value(Z_new, X_new)
-                if np.isfinite(F_new) and step_rule.accepts(
+                if math.isfinite(F_new) and step_rule.accepts(
                     F_new, F_y + noise, grad, D, step
                 ):
                     break
@@ -302,7 +316,7 @@ def minimize(
                 raise _diverged(step_rule.initial)
             curve.append(f_new)
             # momentum for the next iteration
-            restart = f_new > f_x + noise or np.vdot(-D, X_new - X) > 0
+            restart = f_new > f_x + noise or vdot(-D, X_new - X) > 0
             beta = momentum.next(restart)
             X_prev, Z_prev, f_prev = X, Z, f_x
             X, Z, f_x = X_new, Z_new, f_new
@@ -310,7 +324,7 @@ def minimize(
                 message = _unbounded(it)
                 break
             # convergence: the gradient mapping (Y - X_new) / step
-            mapping = float(np.max(np.abs(D))) / step
+            mapping = max_abs(D) / step
             if report(it):
                 print(
                     f"iter {it:6d}  objective {f_new:.10g}  gradient {mapping:.3e}"
@@ -379,13 +393,13 @@ def minimize_newton(
     started = time.perf_counter()
     l1 = objective.has_l1
     V = V0
-    Z = objective.raw(V) if np.any(V) else np.zeros_like(objective.Y, dtype=V.dtype)
+    Z = objective.raw(V) if any_nonzero(V) else zeros(objective.Y.shape, like=V)
     F, grad, noise = objective.smooth_value_and_gradient(Z, V)
     F += objective.l1_value(V)
     f_start = F
-    threshold = _threshold(tol, objective, None if np.any(V0) else grad)
+    threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
     r = objective.l1_min_norm_subgradient(V, grad) if l1 else grad
-    gnorm = float(np.max(np.abs(r)))
+    gnorm = max_abs(r)
     factors, refresh = None, True
     curve, converged, it = [], gnorm <= threshold, 0
     message = _max_iter_message(max_iter)
@@ -400,7 +414,7 @@ def minimize_newton(
             if l1:
                 D, orthant = _orthant_step(objective, P, V, r)
             else:
-                D = _solve(factors, P.shape[1], grad).astype(V.dtype, copy=False)
+                D = astype(_solve(factors, P.shape[1], grad), V.dtype)
             U = objective.raw(D)
             t = 1.0 if learning_rate is None else learning_rate
             while True:
@@ -409,7 +423,7 @@ def minimize_newton(
                     Z_new = objective.raw(V_new)
                 F_new = objective.smooth_value(Z_new, V_new)
                 F_new += objective.l1_value(V_new)
-                slope = float(np.vdot(r, V_new - V))
+                slope = vdot(r, V_new - V)
                 if learning_rate is not None:
                     if not F_new <= 1e4 * abs(f_start) + 1e-12:
                         raise _diverged(learning_rate)
@@ -417,7 +431,7 @@ def minimize_newton(
                 if F_new <= F + noise + 1e-4 * slope:
                     break
                 t *= 0.5
-                if not np.any(V_new - V) or t < 1e-20:
+                if not any_nonzero(V_new - V) or t < 1e-20:
                     break
             if learning_rate is None and not F_new <= F + noise + 1e-4 * slope:
                 converged = gnorm <= threshold
@@ -432,7 +446,7 @@ def minimize_newton(
                 message = _unbounded(it)
                 break
             r = objective.l1_min_norm_subgradient(V, grad) if l1 else grad
-            previous, gnorm = gnorm, float(np.max(np.abs(r)))
+            previous, gnorm = gnorm, max_abs(r)
             refresh = not objective.loss.constant_curvature and (
                 t < 1 or gnorm > 0.25 * previous
             )
@@ -461,39 +475,45 @@ def _orthant_step(objective, P, V, r):
     -r_F`. A zero coefficient whose component would move it against
     :math:`-r` is fixed at zero and the step solved again without it.
     """
-    p = objective.n_features
-    free = (V != 0) | (r != 0)
-    free[p:] = True
+    xp = namespace(V)
+    at_zero = V == 0
+    at_zero[objective.n_features :, :] = False  # the intercept is never held at 0
+    free = ~at_zero | (r != 0)
+    penalized = copy(V)  # the coefficients that L1 can bring to zero
+    penalized[objective.n_features :, :] = 0.0
     for _ in range(3):  # fixing some at zero can turn others: a few rounds
-        D = _solve_free(P, r, free, V)
-        wrong = (V[:p] == 0) & (D[:p] * r[:p] >= 0) & free[:p]
-        if not wrong.any():
+        D = astype(_solve_free(P, r, free, penalized), V.dtype)
+        wrong = at_zero & (D * r >= 0)
+        if not xp.any(wrong & free):
             break
-        free[:p] &= ~wrong
-    D[:p][(V[:p] == 0) & (D[:p] * r[:p] >= 0)] = 0.0  # any left after the rounds
-    orthant = np.where(V != 0, np.sign(V), -np.sign(r))
-    return D.astype(V.dtype, copy=False), orthant
+        free = free & ~wrong
+    D = xp.where(wrong, 0.0, D)  # any left after the rounds
+    orthant = xp.where(V != 0, xp.sign(V), -xp.sign(r))
+    return D, orthant
 
 
 def _solve_free(P, r, free, V):
     """:func:`_solve_block` on the unknowns ``free`` (shaped like ``r``), zero elsewhere."""
     q, k = r.shape
-    D = np.zeros_like(r)
     if P.shape[1] == q * k and k > 1:  # one coupled block, unknowns output by output
-        mask = free.T.ravel()
-        D.T.flat[np.flatnonzero(mask)] = _solve_block(
-            P[0], mask, r.T.ravel(), V.T.ravel()
-        )
-    else:  # a block per output, or one shared by all
-        for c in range(k):
-            block = P[c] if P.shape[0] == k else P[0]
-            D[free[:, c], c] = _solve_block(block, free[:, c], r[:, c], V[:, c])
-    return D
+        xp = namespace(r)
+        flat = [xp.reshape(A.T, (-1,)) for A in (free, r, V)]
+        return xp.reshape(_solve_block(P[0, ...], *flat), (k, q)).T
+    # a block per output, or one shared by all
+    blocks = [P[c, ...] if P.shape[0] == k else P[0, ...] for c in range(k)]
+    return column_stack(
+        [_solve_block(blocks[c], free[:, c], r[:, c], V[:, c]) for c in range(k)]
+    )
 
 
 def _solve_block(block, mask, r, v):
-    """``-P_FF^+ r_F`` for the unknowns ``mask`` of one curvature block, plus a
-    step along the part of ``r_F`` that ``P_FF`` does not see.
+    """``-P_FF^+ r_F`` for the unknowns ``mask`` of one curvature block (zero
+    elsewhere), plus a step along the part of ``r_F`` that ``P_FF`` does not see.
+
+    The unknowns outside ``mask`` are decoupled rather than cut out: their
+    rows and columns of the block become a multiple of the identity and
+    their right-hand side zero, so the solve keeps its shape (and runs as is
+    on any array library) and gives exactly zero there.
 
     Where the smooth part is flat (fewer samples than features, duplicated
     columns) the L1 part still slopes, and the pseudo-inverse's step ignores
@@ -502,30 +522,41 @@ def _solve_block(block, mask, r, v):
     :math:`1/L`, ``L`` a bound on :math:`P_{FF}`'s largest eigenvalue, when
     no coefficient shrinks along it).
     """
-    if not mask.any():
-        return np.zeros(0, dtype=r.dtype)
-    sub, g, v = block[np.ix_(mask, mask)], r[mask], v[mask]
-    (solve,) = _factor(sub[None])
-    d = -solve(g)
+    xp = namespace(block)
+    m = astype(mask, block.dtype)
+    g, v = astype(r, block.dtype) * m, astype(v, block.dtype) * m
+    n_free = float(xp.sum(m))
+    if not n_free:
+        return g
+    diagonal = np.diag(block) if xp is np else xp.linalg.diagonal(block)
+    level = float(xp.sum(diagonal * m)) / n_free or 1.0
+    sub = block * (m[:, None] * m[None, :]) + eye(m.shape[0], like=block) * (
+        level * (1 - m)
+    )
+    (solve,) = _factor(sub[None, ...])
+    d = -solve(g) * m
     unseen = g + sub @ d  # g - P P^+ g: the component of g in P's null space
-    if np.max(np.abs(unseen)) > 1e-8 * np.max(np.abs(g)):
-        shrinking = np.flatnonzero(unseen * v > 0)
-        if shrinking.size:
-            first = shrinking[np.argmin(v[shrinking] / unseen[shrinking])]
-            d -= v[first] / unseen[first] * unseen
+    if max_abs(unseen) > 1e-8 * max_abs(g):
+        ratio = xp.where(unseen * v > 0, v / unseen, xp.inf)
+        first = int(xp.argmin(ratio))
+        if math.isfinite(float(ratio[first])):
+            d = d - ratio[first] * unseen
             d[first] = -v[first]  # exactly: a unit step ends at zero, not an ulp off
         else:
-            d -= unseen / np.abs(sub).sum(axis=1).max()
+            d = d - unseen / float(xp.max(xp.sum(xp.abs(sub), axis=1)))
     return d
 
 
 def _stop_at_zero(V_new, orthant, p):
     """Set to zero, in place, the coefficients of ``V_new`` that left
     ``orthant``; return whether any did."""
-    W_new = V_new[:p]
-    crossed = (np.sign(W_new) != orthant[:p]) & (W_new != 0)
-    W_new[crossed] = 0.0
-    return bool(crossed.any())
+    xp = namespace(V_new)
+    W_new = V_new[:p, :]
+    crossed = (xp.sign(W_new) != orthant[:p, :]) & (W_new != 0)
+    if not xp.any(crossed):
+        return False
+    V_new[:p, :] = xp.where(crossed, 0.0, W_new)
+    return True
 
 
 def _factor(P, rcond=1e-10):
@@ -537,23 +568,50 @@ def _factor(P, rcond=1e-10):
     eigenvalues below ``rcond`` times the largest count as zero and the step
     is the pseudo-inverse's: it leaves the null space, along which the
     objective is flat, alone, so that gradient descent and this method both
-    reach the solution closest to their start.
+    reach the solution closest to their start. NumPy blocks factor with
+    scipy's ``cho_factor``; other array libraries with their own Cholesky,
+    whose triangular factor is inverted once per factorization (the array
+    API has no triangular solve), so that each solve is two products.
     """
+    xp = namespace(P)
     solvers = []
-    for block in P:
-        try:
+    for b in range(P.shape[0]):
+        block = P[b, ...]
+        solver = _cholesky_solver(block, rcond, xp)
+        if solver is None:
+            values, vectors = xp.linalg.eigh(block)
+            keep = values > rcond * max(float(values[-1]), 0.0)
+            inverse = xp.where(keep, 1 / xp.where(keep, values, 1.0), 0.0)
+            solver = partial(_eigen_solve, vectors, inverse)
+        solvers.append(solver)
+    return solvers
+
+
+def _cholesky_solver(block, rcond, xp):
+    """``g -> block^-1 g`` by Cholesky, or None when the block is not safely
+    positive definite (its pivots spread wider than ``1 / rcond``)."""
+    try:
+        if xp is np:
             factor = cho_factor(block)
             pivots = np.diag(factor[0]) ** 2
-            if np.min(pivots) > rcond * np.max(pivots):
-                solvers.append(partial(cho_solve, factor))
-                continue
-        except LinAlgError:
-            pass
-        values, vectors = np.linalg.eigh(block)
-        keep = values > rcond * max(values[-1], 0.0)
-        inverse = np.where(keep, 1 / np.where(keep, values, 1.0), 0.0)
-        solvers.append(lambda g, v=vectors, i=inverse: v @ (i * (v.T @ g).T).T)
-    return solvers
+        else:
+            L = xp.linalg.cholesky(block)
+            pivots = xp.linalg.diagonal(L) ** 2
+    except (LinAlgError, RuntimeError, ValueError):  # numpy, torch, others
+        return None
+    smallest, largest = float(xp.min(pivots)), float(xp.max(pivots))
+    if not smallest > rcond * largest or not math.isfinite(largest):
+        return None
+    if xp is np:
+        return partial(cho_solve, factor)
+    L_inv = xp.linalg.inv(L)
+    return lambda g: L_inv.T @ (L_inv @ astype(g, L_inv.dtype))
+
+
+def _eigen_solve(vectors, inverse, g):
+    """``V diag(inverse) V^T g`` for ``g`` of shape (m,) or (m, k)."""
+    coef = vectors.T @ astype(g, vectors.dtype)
+    return vectors @ (coef * (inverse[:, None] if coef.ndim == 2 else inverse))
 
 
 def _solve(solvers, size, grad):
@@ -561,26 +619,27 @@ def _solve(solvers, size, grad):
     every column of ``grad`` (q, k), one per column, or one for all of them."""
     q, k = grad.shape
     if len(solvers) == k and k > 1:
-        return -np.column_stack([f(g) for f, g in zip(solvers, grad.T, strict=True)])
+        return -column_stack([f(grad[:, c]) for c, f in enumerate(solvers)])
     (solve,) = solvers
     if size == q:
         return -solve(grad)
-    return -solve(grad.T.ravel()).reshape(k, q).T
+    xp = namespace(grad)
+    return -xp.reshape(solve(xp.reshape(grad.T, (-1,))), (k, q)).T
 
 
 def _threshold(tol, objective, grad_at_zero):
     """``tol`` times the max-norm of the smooth part's gradient at zero (1 if that is 0)."""
     if grad_at_zero is None:
-        zeros = objective.zeros()
-        grad_at_zero = objective.smooth_gradient(objective.raw(zeros), zeros)
-    return tol * (float(np.max(np.abs(grad_at_zero))) or 1.0)
+        start = objective.zeros()
+        grad_at_zero = objective.smooth_gradient(objective.raw(start), start)
+    return tol * (max_abs(grad_at_zero) or 1.0)
 
 
 def _stationarity(objective, V, grad):
     """Max-norm of the smallest element of the (sub)gradient of the objective at ``V``."""
     if objective.has_l1:
         grad = objective.l1_min_norm_subgradient(V, grad)
-    return float(np.max(np.abs(grad)))
+    return max_abs(grad)
 
 
 def _report_schedule(verbose):

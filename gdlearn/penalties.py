@@ -21,7 +21,7 @@ Every penalty gives
 
 from __future__ import annotations
 
-import numpy as np
+from ._array_api import namespace, positive_part, vdot
 
 __all__ = ["L1", "L2", "ElasticNet"]
 
@@ -76,15 +76,16 @@ class ElasticNet:
         \\lVert W \\rVert^2`."""
         value = 0.0
         if self.l1:
-            value += self.l1 * np.abs(W).sum()
+            xp = namespace(W)
+            value += self.l1 * float(xp.sum(xp.abs(W)))
         if self.l2:
-            value += 0.5 * self.l2 * np.vdot(W, W)
+            value += 0.5 * self.l2 * vdot(W, W)
         return value
 
     def gradient(self, W):
         """:math:`\\alpha \\rho \\operatorname{sign}(W) + \\alpha (1 - \\rho) W`,
         with :math:`\\operatorname{sign}(0) = 0`."""
-        return self.l1 * np.sign(W) + self.l2 * W
+        return self.l1 * namespace(W).sign(W) + self.l2 * W
 
     def min_norm_subgradient(self, W, G):
         """Smallest element of :math:`G + \\partial P(W)`, coordinate by coordinate.
@@ -99,15 +100,17 @@ class ElasticNet:
         G = G + self.l2 * W
         if not self.l1:
             return G
-        at_zero = np.sign(G) * np.maximum(np.abs(G) - self.l1, 0.0)
-        return np.where(W == 0, at_zero, G + self.l1 * np.sign(W))
+        xp = namespace(G)
+        at_zero = xp.sign(G) * positive_part(xp.abs(G) - self.l1)
+        return xp.where(W == 0, at_zero, G + self.l1 * xp.sign(W))
 
     def prox(self, V, step):
         """:math:`\\operatorname{argmin}_W \\sum_j \\frac{1}{2 s_j}
         (W_j - V_j)^2 + P(W)` for ``step`` :math:`s` (scalar or array)."""
         W = V
         if self.l1:
-            W = np.sign(V) * np.maximum(np.abs(V) - step * self.l1, 0.0)
+            xp = namespace(V)
+            W = xp.sign(V) * positive_part(xp.abs(V) - step * self.l1)
         if self.l2:
             W = W / (1.0 + step * self.l2)
         return W

@@ -46,9 +46,9 @@ def test_from_estimators_draws_the_suboptimality_on_one_axes(fits):
         fits, ax=ax, names=["newton", "nesterov"], kind="suboptimality", color="k"
     )
     assert display.ax_ is ax and len(ax.get_lines()) == 2
-    best = min(fit.loss_curve_.min() for fit in fits)
+    best = min(min(fit.loss_curve_) for fit in fits)
     for line, fit in zip(display.lines_, fits, strict=True):
-        expected = (fit.loss_curve_ - best) / abs(best)
+        expected = (np.asarray(fit.loss_curve_) - best) / abs(best)
         expected = np.maximum(expected, np.finfo(float).eps)
         np.testing.assert_allclose(line.get_ydata(), expected)
         assert line.get_color() == "k"

@@ -155,7 +155,7 @@ def test_gd_at_step_one_over_L_never_increases_the_objective(classifier, data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
-    curve = model.loss_curve_
+    curve = np.asarray(model.loss_curve_)
     rounding = 1e-12 * np.maximum(np.abs(curve[:-1]), 1e-300)
     assert np.all(np.diff(curve) <= rounding)
 

@@ -1,0 +1,11 @@
+"""Loaded by pytest before any test module imports scipy or scikit-learn.
+
+scipy reads ``SCIPY_ARRAY_API`` once, when it is first imported, and
+scikit-learn refuses ``array_api_dispatch=True`` without it; the array API
+checks of the test suite (scikit-learn's, on array_api_strict and PyTorch)
+need it set to 1 before either is imported.
+"""
+
+import os
+
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
