@@ -392,9 +392,11 @@ class Objective:
         # coefficient in every class". The gradient is orthogonal to those
         # directions, so adding a multiple of all-ones there (the same entry
         # of every class's block) leaves the step P^+ grad as it is and lets P
-        # factor by Cholesky.
+        # factor by Cholesky. Not for penalized coefficients: an L1 penalty
+        # slopes along those directions, and the orthant-wise step must see them
+        # as flat to follow that slope (see optimizers._solve_block).
         free = zeros((q,), like=M)
-        if self.l2.alpha == 0:
+        if self.l2.alpha == 0 and self.l1.alpha == 0:
             free += 1.0
         elif self.fit_intercept:
             free[p] = 1.0
