@@ -11,6 +11,7 @@ README = (ROOT / "README.md").read_text()
 
 def test_python_blocks_run(capsys):
     pytest.importorskip("skops")
+    pytest.importorskip("torch")
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
