@@ -8,8 +8,10 @@ as scikit-learn uses it) for PyTorch, CuPy, array_api_strict and other
 arrays, which then stay on their device through the whole fit. What both
 spell the same (``xp.sum``, ``xp.exp``, ``@``, slicing, ``xp.where``) is
 written once; the helpers here cover the rest: creating arrays on the
-input's device, casting, and three functions where NumPy has a faster or
-more exact spelling (``einsum`` row dots, ``vdot``, scipy's ``expit``).
+input's device, casting, moving between namespaces, Python floats from
+device scalars, and the functions where NumPy has a faster or more exact
+spelling (``einsum`` row dots, ``vdot``, scipy's ``expit``) or where the
+array API takes no Python scalar (``maximum``, ``logaddexp`` in PyTorch).
 """
 
 from __future__ import annotations
@@ -25,15 +27,11 @@ from ._compat import array_device, array_namespace, move_to
 
 
 def namespace(A):
-    """``numpy`` for a NumPy array or a scipy.sparse matrix, else ``A``'s
-    array API namespace."""
-    if isinstance(A, np.ndarray) or sp.issparse(A):
+    """``numpy`` for a NumPy array or scalar or a scipy.sparse matrix, else
+    ``A``'s array API namespace."""
+    if isinstance(A, (np.ndarray, np.generic)) or sp.issparse(A):
         return np
     return array_namespace(A)
-
-
-def is_numpy(xp):
-    return xp is np
 
 
 def device(A):
@@ -87,20 +85,26 @@ def astype(A, dtype):
     return A if A.dtype == dtype else xp.astype(A, dtype)
 
 
+def total(A, axis=None, keepdims=False):
+    """``xp.sum``; for NumPy arrays the method, which skips NumPy's dispatch
+    layer (a microsecond a call, and the small problems make many calls)."""
+    if isinstance(A, np.ndarray):
+        return A.sum(axis, keepdims=keepdims)
+    return namespace(A).sum(A, axis=axis, keepdims=keepdims)
+
+
 def rowdot(A, B):
     """Row-wise dot products :math:`\\sum_j a_{ij} b_{ij}`, shape (n,)."""
-    xp = namespace(A)
-    if xp is np:
+    if isinstance(A, np.ndarray):
         return np.einsum("ij,ij->i", A, B)
-    return xp.sum(A * B, axis=1)
+    return namespace(A).sum(A * B, axis=1)
 
 
 def vdot(A, B):
     """:math:`\\sum a b` over all entries, as a Python float."""
-    xp = namespace(A)
-    if xp is np:
+    if isinstance(A, np.ndarray):
         return float(np.vdot(A, B))
-    return float(xp.sum(A * B))
+    return float(namespace(A).sum(A * B))
 
 
 def size(A):
@@ -110,7 +114,10 @@ def size(A):
 
 def max_abs(A):
     """:math:`\\max |a|` over all entries, as a Python float (0 for an empty array)."""
-    return float(namespace(A).max(namespace(A).abs(A))) if size(A) else 0.0
+    if isinstance(A, np.ndarray):
+        return float(np.max(np.abs(A))) if A.size else 0.0
+    xp = namespace(A)
+    return float(xp.max(xp.abs(A))) if size(A) else 0.0
 
 
 def floats(*scalars):
@@ -123,6 +130,8 @@ def floats(*scalars):
 
 def any_nonzero(A):
     """Whether some entry of ``A`` is nonzero, as a Python bool."""
+    if isinstance(A, np.ndarray):
+        return bool(np.any(A))
     return bool(namespace(A).any(A != 0))
 
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -85,6 +86,8 @@ def effective_tol(tol, eps):
 
 def dtypes(X):
     """The float dtypes fit and predict accept, in ``X``'s namespace."""
+    if not get_config()["array_api_dispatch"]:
+        return [np.float64, np.float32]
     xp, _, _ = get_namespace_and_device(X)
     return [xp.float64, xp.float32]
 
@@ -98,8 +101,10 @@ def follow_X(A, X):
     (strings) stay NumPy arrays, and lists, scalars and data frames are left
     to validation.
     """
+    if A is None or not get_config()["array_api_dispatch"] or not is_array_api_obj(A):
+        return A
     xp, is_array_api, device_ = get_namespace_and_device(X)
-    if not is_array_api or not is_array_api_obj(A):
+    if not is_array_api:
         return A
     if isinstance(A, np.ndarray) and A.dtype.kind not in "biuf":
         return A

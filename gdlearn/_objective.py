@@ -62,6 +62,7 @@ from ._array_api import (
     eye,
     floats,
     namespace,
+    total,
     zeros,
 )
 from ._compat import max_float_dtype
@@ -294,7 +295,7 @@ class Objective:
         grad_W = self.X.T @ G + self.l2.gradient(W)
         grad = xp.empty_like(V)
         if self.fit_intercept:
-            grad_b = xp.sum(G, axis=0)
+            grad_b = total(G, axis=0)
             grad_W -= self.offset[:, None] * grad_b[None, :]
             grad[p, :] = self.intercept_scale * grad_b
         grad[:p, :] = self.scale * grad_W
@@ -304,9 +305,9 @@ class Objective:
         # less exact than |Z| says
         data, spread, along_z, w_square = floats(
             self.weights @ values,
-            self.weights @ xp.sum(dloss**2, axis=1),
-            xp.sum(xp.abs(G * Z)),
-            xp.sum(W * W),
+            self.weights @ total(dloss**2, axis=1),
+            total(xp.abs(G * Z)),
+            total(W * W),
         )
         value = data + self.l2.value(W)
         noise = (
@@ -373,20 +374,18 @@ class Objective:
             blocks[:, :p, p] = cross
             blocks[:, p, :p] = cross
             blocks[:, p, p] = self.intercept_scale**2 * totals
-        # the L2 term, on the diagonal of each output's block
         ridge = zeros((q,), like=M)
         ridge[:p] = self.l2.alpha * s * s
         # exactly symmetric: a float32 Gram product need not be, and a solve
-        # that uses one triangle must see the matrix the residuals are taken with
-        for i in range(len(pairs)):
-            blocks[i, ...] = 0.5 * (blocks[i, ...] + blocks[i, ...].T)
-        if not loss.coupled:
-            return blocks + eye(q, like=M) * ridge
-        P = zeros((k * q, k * q), like=M)
+        # that uses one triangle must see the matrix the residuals are taken with;
+        # the L2 term on the diagonal of each output's own block
+        ridge = eye(q, like=M) * ridge
         for i, (j, m) in enumerate(pairs):
-            P[j * q : (j + 1) * q, m * q : (m + 1) * q] = blocks[i, ...]
-            P[m * q : (m + 1) * q, j * q : (j + 1) * q] = blocks[i, ...].T
-        P += eye(k * q, like=M) * xp.tile(ridge, (k,))
+            blocks[i, ...] = 0.5 * (blocks[i, ...] + blocks[i, ...].T)
+            if j == m:
+                blocks[i, ...] += ridge
+        if not loss.coupled:
+            return blocks
         # The softmax does not change when one number is added to every class's
         # raw prediction: P is singular along "the same change of an unpenalized
         # coefficient in every class". The gradient is orthogonal to those
@@ -400,8 +399,16 @@ class Objective:
             free += 1.0
         elif self.fit_intercept:
             free[p] = 1.0
-        level = float(xp.mean(xp.linalg.diagonal(P) if xp is not np else np.diag(P)))
-        P += (level or 1.0) * xp.tile(eye(q, like=M) * free, (k, k))
+        diagonal = np.diagonal if xp is np else xp.linalg.diagonal
+        own = [i for i, (j, m) in enumerate(pairs) if j == m]  # each class's block
+        trace = sum(xp.sum(diagonal(blocks[i, ...])) for i in own)
+        level = float(trace) / (k * q) or 1.0
+        shift = eye(q, like=M) * (level * free)
+        P = zeros((k * q, k * q), like=M)
+        for i, (j, m) in enumerate(pairs):
+            block = blocks[i, ...] + shift
+            P[j * q : (j + 1) * q, m * q : (m + 1) * q] = block
+            P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
         return P[None, ...]
 
     def unbounded(self, Z):

@@ -30,7 +30,7 @@ regression, ``k = 1`` for binary classification (``Y`` in {0, 1}) and
 from __future__ import annotations
 
 from ._array_api import expit as _expit
-from ._array_api import eye, namespace, rowdot, softplus
+from ._array_api import eye, namespace, rowdot, softplus, total
 
 __all__ = ["BinaryCrossEntropy", "MultinomialCrossEntropy", "SquaredError"]
 
@@ -40,14 +40,14 @@ def log_softmax(Z):
     subtracted first so that no exponential overflows."""
     xp = namespace(Z)
     shifted = Z - xp.max(Z, axis=1, keepdims=True)
-    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+    return shifted - xp.log(total(xp.exp(shifted), axis=1, keepdims=True))
 
 
 def softmax(Z):
     """Row-wise :math:`e^{z_k} / \\sum_j e^{z_j}`, computed stably."""
     xp = namespace(Z)
     E = xp.exp(Z - xp.max(Z, axis=1, keepdims=True))
-    return E / xp.sum(E, axis=1, keepdims=True)
+    return E / total(E, axis=1, keepdims=True)
 
 
 class SquaredError:

@@ -21,7 +21,7 @@ Every penalty gives
 
 from __future__ import annotations
 
-from ._array_api import namespace, positive_part, vdot
+from ._array_api import namespace, positive_part, total, vdot
 
 __all__ = ["L1", "L2", "ElasticNet"]
 
@@ -77,7 +77,7 @@ class ElasticNet:
         value = 0.0
         if self.l1:
             xp = namespace(W)
-            value += self.l1 * float(xp.sum(xp.abs(W)))
+            value += self.l1 * float(total(xp.abs(W)))
         if self.l2:
             value += 0.5 * self.l2 * vdot(W, W)
         return value
