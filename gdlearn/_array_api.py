@@ -29,6 +29,8 @@ from ._compat import array_device, array_namespace, move_to
 def namespace(A):
     """``numpy`` for a NumPy array or scalar or a scipy.sparse matrix, else
     ``A``'s array API namespace."""
+    if type(A) is np.ndarray:  # the common case first: this runs a lot
+        return np
     if isinstance(A, (np.ndarray, np.generic)) or sp.issparse(A):
         return np
     return array_namespace(A)
@@ -79,10 +81,9 @@ def copy(A):
 
 def astype(A, dtype):
     """``A`` as ``dtype``, without a copy when it already is."""
-    xp = namespace(A)
-    if xp is np:
+    if isinstance(A, np.ndarray):
         return A.astype(dtype, copy=False)
-    return A if A.dtype == dtype else xp.astype(A, dtype)
+    return A if A.dtype == dtype else namespace(A).astype(A, dtype)
 
 
 def total(A, axis=None, keepdims=False):
