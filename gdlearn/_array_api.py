@@ -101,6 +101,14 @@ def rowdot(A, B):
     return namespace(A).sum(A * B, axis=1)
 
 
+def dot(A, B):
+    """:math:`\\sum a b` over all entries, left on the device (a 0-d array, or
+    a NumPy scalar)."""
+    if isinstance(A, np.ndarray):
+        return np.vdot(A, B)
+    return namespace(A).sum(A * B)
+
+
 def vdot(A, B):
     """:math:`\\sum a b` over all entries, as a Python float."""
     if isinstance(A, np.ndarray):

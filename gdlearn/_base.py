@@ -45,12 +45,19 @@ from .optimizers import (
     Nesterov,
     NoMomentum,
     minimize,
+    minimize_lbfgs,
     minimize_newton,
     proximal_step,
     subgradient_step,
 )
 
-SOLVERS = {"auto": None, "newton": None, "accelerated": Nesterov, "gd": NoMomentum}
+SOLVERS = {
+    "auto": None,
+    "newton": None,
+    "lbfgs": None,
+    "accelerated": Nesterov,
+    "gd": NoMomentum,
+}
 # 'auto' takes 'newton' up to this many unknowns (features + intercept, times
 # classes for the softmax): its curvature matrix then factors in milliseconds.
 NEWTON_MAX_UNKNOWNS = 1000
@@ -243,7 +250,9 @@ class GDMixin:
             verbose=self.verbose,
         )
         # optimize
-        if solver == "newton":
+        if solver == "lbfgs":
+            result = minimize_lbfgs(objective, V0, **options)
+        elif solver == "newton":
             result = minimize_newton(
                 objective, V0, learning_rate=None if lr == "auto" else lr, **options
             )
@@ -297,19 +306,30 @@ class GDMixin:
     def _solver(self, objective):
         """The solver to run: ``solver``, with 'auto' resolved.
 
-        'auto' takes 'newton' when ``learning_rate='auto'`` and there are at
-        most ``NEWTON_MAX_UNKNOWNS`` unknowns, unless an L1 penalty is to be
-        handled by ``l1_method='subgradient'`` (a first-order method by
-        definition); 'accelerated' otherwise.
+        With ``learning_rate='auto'``, 'auto' takes 'newton' up to
+        ``NEWTON_MAX_UNKNOWNS`` unknowns (unless an L1 penalty is to be handled
+        by ``l1_method='subgradient'``, a first-order method by definition),
+        'lbfgs' beyond that when there is no L1 penalty, and 'accelerated'
+        otherwise.
         """
+        if self.solver == "lbfgs" and (
+            objective.has_l1 or self.learning_rate != "auto"
+        ):
+            raise ValueError(
+                "solver='lbfgs' minimizes smooth objectives with learning_rate='auto': "
+                "use solver='newton' or 'accelerated' for an L1 penalty or a constant "
+                "learning_rate."
+            )
         if self.solver != "auto":
             return self.solver
-        unknowns = size(objective.zeros())
+        if self.learning_rate != "auto":
+            return "accelerated"
+        if size(objective.zeros()) > NEWTON_MAX_UNKNOWNS:
+            return "accelerated" if objective.has_l1 else "lbfgs"
         subgradient = (
             objective.has_l1 and getattr(self, "l1_method", "") == "subgradient"
         )
-        small = unknowns <= NEWTON_MAX_UNKNOWNS and self.learning_rate == "auto"
-        return "newton" if small and not subgradient else "accelerated"
+        return "accelerated" if subgradient else "newton"
 
     def _validate_fit_data(self, X, y):
         with _numeric("X and y"):

@@ -58,7 +58,7 @@ __all__ = [
 _COMMON_PARAMETERS = """\
     fit_intercept : bool, default=True
         Fit an unpenalized intercept. Without one the data is used as it is.
-    solver : {'auto', 'newton', 'accelerated', 'gd'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'accelerated', 'gd'}, default='auto'
         'newton': gradient steps preconditioned by the curvature,
         ``v <- v - t P^-1 grad`` with ``P`` the Hessian of the smooth part
         (exact for least squares, estimated on a subsample of at most 20,000
@@ -68,15 +68,21 @@ _COMMON_PARAMETERS = """\
         the coefficients free to move, a coefficient that would cross zero
         stopping at zero (``l1_method`` does not apply). Fastest for up to
         about a thousand unknowns.
+        'lbfgs': gradient steps shaped by the last 10 changes of the gradient
+        (limited-memory BFGS), with backtracking from a unit step; one
+        product with ``X`` and one with ``X.T`` per iteration and no matrix to
+        factor, for many features or sparse ``X``. Smooth objectives only (no
+        L1 penalty) and ``learning_rate='auto'``.
         'accelerated': Nesterov momentum (FISTA with L1) with adaptive restart,
         one product with ``X`` and one with ``X.T`` per iteration; for many
         features and sparse ``X``.
         'gd': plain gradient descent, the textbook update
         ``w <- w - learning_rate * grad``.
-        'auto': 'newton' when ``learning_rate='auto'`` and there are at most
-        1,000 unknowns (features + 1, times classes for multinomial), unless
-        ``l1_method='subgradient'`` asks for subgradient steps; 'accelerated'
-        otherwise.
+        'auto', with ``learning_rate='auto'``: 'newton' up to 1,000 unknowns
+        (features + 1, times classes for multinomial) unless
+        ``l1_method='subgradient'`` asks for subgradient steps, 'lbfgs'
+        beyond that without an L1 penalty, else 'accelerated'; with a
+        constant ``learning_rate``, 'accelerated'.
     learning_rate : 'auto' or float, default='auto'
         'auto' finds the step by backtracking (halving until the objective
         sits under its quadratic model); it never diverges. A float is a

@@ -22,9 +22,11 @@ or with momentum an extrapolation past it) is
    :math:`\\lVert \\nabla F(0) \\rVert_\\infty` (the gradient at zero
    coefficients) makes ``tol`` independent of the units of the target.
 
-:func:`minimize_newton` replaces steps 2-4 for smooth objectives: the step is
-``-P^{-1} grad`` with ``P`` the curvature of the objective, and its length
-comes from a line search along that direction.
+:func:`minimize_newton` replaces steps 2-4: the step is ``-P^{-1} grad``
+with ``P`` the curvature of the objective (orthant-wise with an L1 part),
+and its length comes from a line search along that direction.
+:func:`minimize_lbfgs` does the same for smooth objectives with ``P^{-1}``
+approximated from the last gradient changes, so that nothing is factored.
 
 The objective is reached through raw predictions ``Z = objective.raw(V)``,
 which are linear in ``V``. The extrapolated ``Z`` is the same combination of
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -47,6 +50,7 @@ from ._array_api import (
     astype,
     column_stack,
     copy,
+    dot,
     eye,
     max_abs,
     namespace,
@@ -61,6 +65,7 @@ __all__ = [
     "NoMomentum",
     "OptimizeResult",
     "minimize",
+    "minimize_lbfgs",
     "minimize_newton",
     "proximal_step",
     "subgradient_step",
@@ -464,6 +469,115 @@ def minimize_newton(
     if verbose:
         print(message)
     return OptimizeResult(V, it, converged, curve, 1.0, message)
+
+
+def minimize_lbfgs(objective, V0, *, memory=10, max_iter=1000, tol=1e-4, verbose=0):
+    """Minimize a smooth ``objective`` by gradient steps shaped by the last
+    ``memory`` changes of the gradient (limited-memory BFGS).
+
+    Each iteration steps along :math:`D = -H \\nabla F(V)`, where ``H``
+    approximates the inverse curvature from the pairs :math:`s = V_{t+1} -
+    V_t`, :math:`y = \\nabla F(V_{t+1}) - \\nabla F(V_t)` of the last
+    ``memory`` iterations (Nocedal's two-loop recursion, scaled by
+    :math:`s^\\top y / y^\\top y`), so that no curvature matrix is formed or
+    factored: the method for more unknowns than :func:`minimize_newton`
+    factors quickly. The step size is the first of 1, 1/2, 1/4, ... that
+    decreases the objective enough (Armijo), and raw predictions are linear
+    in ``V``, so trial steps cost no pass over ``X``: an iteration reads
+    ``X`` once for ``Z(D)`` and once for the gradient, the floor of any
+    gradient method. A pair with :math:`s^\\top y \\le 0` (no measurable
+    curvature) is not kept. Stopping is :func:`minimize_newton`'s. L1
+    penalties are not handled here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlearn._objective import Objective
+    >>> from gdlearn.losses import SquaredError
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> y = X @ np.array([1.0, -1.0])
+    >>> obj = Objective(X, y[:, None], np.ones(3), SquaredError(), fit_intercept=False)
+    >>> res = minimize_lbfgs(obj, obj.zeros(), tol=1e-12)
+    >>> res.converged, np.round(obj.to_coef(res.params)[0].ravel(), 10)
+    (True, array([ 1., -1.]))
+    """
+    started = time.perf_counter()
+    V = V0
+    Z = objective.raw(V) if any_nonzero(V) else zeros(objective.Y.shape, like=V)
+    F, grad, noise = objective.smooth_value_and_gradient(Z, V)
+    threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
+    gnorm = max_abs(grad)
+    pairs = deque(maxlen=memory)
+    curve, converged, it = [], gnorm <= threshold, 0
+    message = _max_iter_message(max_iter)
+    report = _report_schedule(verbose)
+    stall = _Stall(patience=5)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        while not converged and it < max_iter:
+            it += 1
+            D = _two_loop(grad, pairs)
+            slope = vdot(grad, D)
+            if not slope < 0:  # rounding spoilt the memory: a plain gradient step
+                pairs.clear()
+                D, slope = -grad, -vdot(grad, grad)
+            if it % 100 == 0:  # Z + t U drifts from X V by rounding: read X afresh
+                Z = objective.raw(V)
+            U = objective.raw(D)
+            t = 1.0
+            while True:
+                V_new, Z_new = V + t * D, Z + t * U
+                F_new = objective.smooth_value(Z_new, V_new)
+                if F_new <= F + noise + 1e-4 * t * slope or t < 1e-20:
+                    break
+                t *= 0.5
+            if not F_new <= F + noise + 1e-4 * t * slope:
+                converged = gnorm <= threshold
+                message = _stop_message(it, converged, gnorm, threshold)
+                curve.append(F)
+                break
+            F_prev, noise_prev, grad_prev = F, noise, grad
+            F, grad, noise = objective.smooth_value_and_gradient(Z_new, V_new)
+            step, change = V_new - V, grad - grad_prev
+            curvature = dot(step, change)
+            if float(curvature) > 0:
+                pairs.append((step, change, 1 / curvature))
+            V, Z = V_new, Z_new
+            curve.append(F)
+            if objective.unbounded(Z):
+                message = _unbounded(it)
+                break
+            gnorm = max_abs(grad)
+            if report(it):
+                print(
+                    f"iter {it:6d}  objective {F:.10g}  gradient {gnorm:.3e}"
+                    f"  step {t:.3e}  {time.perf_counter() - started:.3f}s"
+                )
+            if gnorm <= threshold:
+                converged = True
+                message = f"converged in {it} iterations"
+            elif stall(F_prev - F, noise_prev, gnorm):
+                message = _stop_message(it, False, gnorm, threshold)
+                break
+    if verbose:
+        print(message)
+    return OptimizeResult(V, it, converged, curve, 1.0, message)
+
+
+def _two_loop(grad, pairs):
+    """:math:`-H \\nabla F` by Nocedal's two-loop recursion over ``pairs`` of
+    ``(s, y, 1 / s^T y)``, oldest first; the plain gradient step without any.
+    The inner products stay on the array's device."""
+    q, alphas = grad, []
+    for s, y, rho in reversed(pairs):
+        alpha = rho * dot(s, q)
+        alphas.append(alpha)
+        q = q - alpha * y
+    if pairs:
+        s, y, _ = pairs[-1]
+        q = (dot(s, y) / dot(y, y)) * q
+    for (s, y, rho), alpha in zip(pairs, reversed(alphas), strict=True):
+        q = q + (alpha - rho * dot(y, q)) * s
+    return -q
 
 
 def _orthant_step(objective, P, V, r):

@@ -29,6 +29,8 @@ ESTIMATORS = [
     RidgeGD(solver="accelerated"),
     LogisticRegressionGD(solver="accelerated"),
     LogisticRegressionGD(solver="newton", learning_rate=0.5),
+    LogisticRegressionGD(solver="lbfgs"),
+    RidgeGD(solver="lbfgs", fit_intercept=False),
     LassoGD(fit_intercept=False, precondition=False),
 ]
 

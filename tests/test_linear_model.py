@@ -375,7 +375,8 @@ def test_diverging_learning_rate_raises_naming_it():
         ({"tol": -1.0}, "'tol' parameter"),
         ({"learning_rate": "fast"}, "'learning_rate' parameter"),
         ({"learning_rate": 0.0}, "'learning_rate' parameter"),
-        ({"solver": "lbfgs"}, "'solver' parameter"),
+        ({"solver": "sag"}, "'solver' parameter"),
+        ({"solver": "lbfgs"}, "solver='lbfgs' minimizes smooth objectives"),
         ({"l1_method": "lars"}, "'l1_method' parameter"),
     ],
 )

@@ -12,6 +12,7 @@ from gdlearn.optimizers import (
     Nesterov,
     NoMomentum,
     minimize,
+    minimize_lbfgs,
     minimize_newton,
     proximal_step,
     subgradient_step,
@@ -208,6 +209,51 @@ def test_newton_is_monotone_and_reaches_the_accelerated_minimum(name, rng):
     np.testing.assert_allclose(
         objective.raw(newton.params), objective.raw(accelerated.params), atol=1e-6
     )
+
+
+@pytest.mark.parametrize("name", ["binary", "multinomial"])
+@pytest.mark.parametrize("precondition", [True, False])
+def test_lbfgs_is_monotone_and_reaches_newtons_minimum(name, precondition, rng):
+    objective = _logistic(rng, name)
+    if not precondition:  # raw coordinates: scales from 0.1 to 100, offsets of 10
+        objective = Objective(
+            objective.X,
+            objective.Y,
+            objective.weights,
+            objective.loss,
+            L2(1e-3),
+            precondition=False,
+        )
+    newton = minimize_newton(objective, objective.zeros(), tol=1e-10)
+    lbfgs = minimize_lbfgs(objective, objective.zeros(), max_iter=10_000, tol=1e-10)
+    accelerated = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-10)
+    assert lbfgs.converged
+    assert lbfgs.n_iter < accelerated.n_iter
+    # monotone, up to the rounding bound of F that the line search allows for
+    # (in raw coordinates it includes the cancellation in z = x w)
+    V = lbfgs.params
+    rounding = objective.smooth_value_and_gradient(objective.raw(V), V)[2]
+    assert np.all(np.diff(lbfgs.loss_curve) <= rounding)
+    np.testing.assert_allclose(
+        objective.value(lbfgs.params), objective.value(newton.params), rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        objective.raw(lbfgs.params), objective.raw(newton.params), atol=1e-6
+    )
+
+
+def test_lbfgs_solves_least_squares_and_equals_on_sparse(rng):
+    X = rng.normal(size=(200, 30)) * rng.uniform(0.1, 10, size=30)
+    X[rng.random(X.shape) < 0.7] = 0.0
+    Y = X @ rng.normal(size=(30, 2)) + rng.normal(size=(200, 2))
+    dense = Objective(X, Y, np.ones(200), SquaredError(), L2(1e-2))
+    sparse = Objective(sp.csr_matrix(X), Y, np.ones(200), SquaredError(), L2(1e-2))
+    exact = minimize_newton(dense, dense.zeros(), tol=1e-12)  # one exact step
+    a = minimize_lbfgs(dense, dense.zeros(), tol=1e-11)
+    b = minimize_lbfgs(sparse, sparse.zeros(), tol=1e-11)
+    assert a.converged and b.converged
+    np.testing.assert_allclose(a.params, exact.params, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(b.params, a.params, rtol=1e-8, atol=1e-10)
 
 
 def test_newton_with_a_subsampled_curvature_reaches_the_same_minimum():

@@ -164,8 +164,14 @@ BAD_PARAMS = [
     (
         "unknown solver",
         ESTIMATORS,
-        {"solver": "lbfgs"},
+        {"solver": "sag"},
         "'solver' parameter .* must be a str among",
+    ),
+    (
+        "solver='lbfgs' with an L1 penalty or a constant learning_rate",
+        [LassoGD, ElasticNetGD],
+        {"solver": "lbfgs"},
+        "solver='lbfgs' minimizes smooth objectives with learning_rate='auto'",
     ),
     (
         "unknown learning_rate",
