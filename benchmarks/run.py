@@ -265,15 +265,19 @@ def _reference(kind, param, X, y):
 
 
 def per_iteration(kind, X, y, param):
-    """gdlearn's time per full-batch iteration ('accelerated', 20 iterations, tol=0)
-    and per 'newton' iteration, each divided by the floor X @ w + X.T @ r."""
+    """gdlearn's time per iteration of the solvers 'auto' can pick here
+    ('accelerated', and 'newton' or, smooth, 'lbfgs'; 20 iterations, tol=0),
+    each divided by the floor X @ w + X.T @ r."""
     w, r = np.ones(X.shape[1]), np.ones(X.shape[0])
     floor = np.median([_time(lambda: (X @ w, X.T @ r)) for _ in range(7)])
     out = {}
     unknowns = (X.shape[1] + 1) * (len(np.unique(y)) if kind == "multinomial" else 1)
-    # 'auto' takes newton only up to NEWTON_MAX_UNKNOWNS: its cost beyond is moot
-    newton = unknowns <= NEWTON_MAX_UNKNOWNS
-    for solver in ("accelerated", "newton") if newton else ("accelerated",):
+    # 'auto' takes newton only up to NEWTON_MAX_UNKNOWNS, lbfgs beyond (no L1)
+    if unknowns <= NEWTON_MAX_UNKNOWNS:
+        candidates = ("accelerated", "newton")
+    else:
+        candidates = ("accelerated",) if kind == "lasso" else ("accelerated", "lbfgs")
+    for solver in candidates:
         factory = solvers(kind, param, X.shape[0])[next(iter(solvers(kind, param, 1)))][
             0
         ]
