@@ -120,9 +120,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     problems = [p for p in PROBLEMS if args.only in p[0]]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    with tempfile.TemporaryDirectory() as tmp:
-        export(args.ref, tmp)
-        trees = {"ref": tmp, "now": str(ROOT)}
+    with tempfile.TemporaryDirectory() as ref, tempfile.TemporaryDirectory() as now:
+        export(args.ref, ref)
+        if args.now:
+            export(args.now, now)
+        trees = {"ref": ref, "now": now if args.now else str(ROOT)}
         times = {version: {name: [] for name, _, _ in problems} for version in trees}
         coefs = {}
         for _ in range(args.rounds):
@@ -144,8 +146,9 @@ def main(argv=None):
                 for name, (seconds, coef) in json.loads(result.stdout).items():
                     times[version][name].append(seconds)
                     coefs[version, name] = coef
+    label = args.now or f"{ROOT.name} working tree"
     print(
-        f"now: {ROOT.name} working tree; ref: {args.ref}; {args.rounds} rounds x best of {args.repeat}"
+        f"now: {label}; ref: {args.ref}; {args.rounds} rounds x best of {args.repeat}"
     )
     print("| problem | ref ms | now ms | now / ref | max abs coef diff |")
     print("|---|---:|---:|---:|---:|")
