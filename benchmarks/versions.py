@@ -7,7 +7,8 @@ thread), so that both meet the same machine load. Reports each version's
 median time and the ratio now / ref, with the two models' largest
 coefficient difference as a check that they fit the same thing.
 
-    python benchmarks/versions.py --ref 4fe4dfb
+    python benchmarks/versions.py --ref 4fe4dfb              # the working tree against it
+    python benchmarks/versions.py --ref 4fe4dfb --now 244b04d  # a commit against another
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def data(name):
         return make_regression(100_000, 100, noise=10, random_state=0)
     if name.startswith("tall binary"):
         return make_classification(100_000, 100, random_state=0)
+    if name.startswith("tall multinomial"):
+        return make_classification(
+            100_000, 100, n_informative=20, n_classes=5, random_state=0
+        )
     if name.startswith("wide"):
         return make_regression(20_000, 1_000, noise=10, random_state=0)
     if name.startswith("sparse"):
@@ -92,6 +97,7 @@ PROBLEMS = [
     ("tall regression ridge", "RidgeGD", {"alpha": 1.0}),
     ("tall regression lasso", "LassoGD", {"alpha": 1.0}),
     ("tall binary logistic", "LogisticRegressionGD", {}),
+    ("tall multinomial logistic", "LogisticRegressionGD", {}),
     ("wide ridge (FISTA)", "RidgeGD", {"alpha": 1.0}),
     ("sparse lasso (FISTA)", "LassoGD", {"alpha": 0.001}),
     ("sparse binary logistic (FISTA)", "LogisticRegressionGD", {}),
@@ -110,6 +116,7 @@ def export(ref, into):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref", required=True, help="the commit to compare with")
+    parser.add_argument("--now", help="a commit to time instead of the working tree")
     parser.add_argument(
         "--rounds", type=int, default=5, help="alternations per version"
     )
