@@ -331,10 +331,7 @@ def minimize(
             # convergence: the gradient mapping (Y - X_new) / step
             mapping = max_abs(D) / step
             if report(it):
-                print(
-                    f"iter {it:6d}  objective {f_new:.10g}  gradient {mapping:.3e}"
-                    f"  step {step:.3e}  {time.perf_counter() - started:.3f}s"
-                )
+                _print_progress(it, f_new, mapping, step, started)
             if mapping <= threshold:
                 converged = True
                 message = f"converged in {it} iterations"
@@ -456,15 +453,11 @@ def minimize_newton(
                 t < 1 or gnorm > 0.25 * previous
             )
             if report(it):
-                print(
-                    f"iter {it:6d}  objective {F:.10g}  gradient {gnorm:.3e}"
-                    f"  step {t:.3e}  {time.perf_counter() - started:.3f}s"
-                )
-            if gnorm <= threshold:
-                converged = True
-                message = f"converged in {it} iterations"
-            elif stall(F_prev - F, noise_prev, gnorm):
-                message = _stop_message(it, False, gnorm, threshold)
+                _print_progress(it, F, gnorm, t, started)
+            converged, stop, message = _stopping(
+                it, gnorm, threshold, stall(F_prev - F, noise_prev, gnorm), message
+            )
+            if stop:
                 break
     if verbose:
         print(message)
@@ -548,15 +541,11 @@ def minimize_lbfgs(objective, V0, *, memory=10, max_iter=1000, tol=1e-4, verbose
                 break
             gnorm = max_abs(grad)
             if report(it):
-                print(
-                    f"iter {it:6d}  objective {F:.10g}  gradient {gnorm:.3e}"
-                    f"  step {t:.3e}  {time.perf_counter() - started:.3f}s"
-                )
-            if gnorm <= threshold:
-                converged = True
-                message = f"converged in {it} iterations"
-            elif stall(F_prev - F, noise_prev, gnorm):
-                message = _stop_message(it, False, gnorm, threshold)
+                _print_progress(it, F, gnorm, t, started)
+            converged, stop, message = _stopping(
+                it, gnorm, threshold, stall(F_prev - F, noise_prev, gnorm), message
+            )
+            if stop:
                 break
     if verbose:
         print(message)
@@ -739,6 +728,24 @@ def _solve(solvers, size, grad):
         return -solve(grad)
     xp = namespace(grad)
     return -xp.reshape(solve(xp.reshape(grad.T, (-1,))), (k, q)).T
+
+
+def _print_progress(it, value, gradient, step, started):
+    print(
+        f"iter {it:6d}  objective {value:.10g}  gradient {gradient:.3e}"
+        f"  step {step:.3e}  {time.perf_counter() - started:.3f}s"
+    )
+
+
+def _stopping(it, gnorm, threshold, stalled, message):
+    """``(converged, stop, message)`` after iteration ``it`` of the Newton and
+    L-BFGS loops: converged when the gradient measure meets ``threshold``,
+    stopped without converging when rounding has stalled the progress."""
+    if gnorm <= threshold:
+        return True, True, f"converged in {it} iterations"
+    if stalled:
+        return False, True, _stop_message(it, False, gnorm, threshold)
+    return False, False, message
 
 
 def _threshold(tol, objective, grad_at_zero):
