@@ -73,6 +73,15 @@ def asarray(values, like, dtype=None):
     return xp.asarray(values, dtype=dtype, device=array_device(like))
 
 
+def take_rows(A, rows):
+    """The rows ``rows`` (a slice or an array of indices) of ``A``: dense,
+    sparse, NumPy or not."""
+    if isinstance(rows, slice) or namespace(A) is np:
+        return A[rows]
+    xp = namespace(A)
+    return xp.take(A, asarray(rows, like=A, dtype=xp.int64), axis=0)
+
+
 def copy(A):
     """A new array equal to ``A``."""
     xp = namespace(A)

@@ -15,8 +15,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn import get_config
+from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_array
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
@@ -44,11 +46,20 @@ from .optimizers import (
     ConstantStep,
     Nesterov,
     NoMomentum,
+    _diverged,
     minimize,
     minimize_lbfgs,
     minimize_newton,
     proximal_step,
     subgradient_step,
+)
+from .stochastic import (
+    SCHEDULES,
+    Constant,
+    InvScaling,
+    auto_learning_rate,
+    minimize_sgd,
+    sgd_epoch,
 )
 
 SOLVERS = {
@@ -57,6 +68,7 @@ SOLVERS = {
     "lbfgs": None,
     "accelerated": Nesterov,
     "gd": NoMomentum,
+    "sgd": None,
 }
 # 'auto' takes 'newton' up to this many unknowns (features + intercept, times
 # classes for the softmax): its curvature matrix then factors in milliseconds.
@@ -68,7 +80,7 @@ COMMON_CONSTRAINTS = {
     "fit_intercept": ["boolean"],
     "solver": [StrOptions(set(SOLVERS))],
     "learning_rate": [
-        StrOptions({"auto"}),
+        StrOptions(set(SCHEDULES)),
         Interval(Real, 0, None, closed="neither"),
     ],
     "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -76,7 +88,17 @@ COMMON_CONSTRAINTS = {
     "precondition": ["boolean"],
     "warm_start": ["boolean"],
     "verbose": ["verbose"],
+    "eta0": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
 }
+# 'auto' batches: this many samples, or 1/64 of the data when that is fewer
+BATCH_SIZE = 256
 L1_CONSTRAINT = {"l1_method": [StrOptions(set(L1_METHODS))]}
 
 
@@ -192,6 +214,15 @@ class InconsistentVersionWarning(UserWarning):
         )
 
 
+def sgd_solver(estimator):
+    """Whether ``estimator`` streams (``partial_fit``): with ``solver='sgd'`` only."""
+    if estimator.solver != "sgd":
+        raise AttributeError(
+            f"partial_fit needs solver='sgd', not solver={estimator.solver!r}."
+        )
+    return True
+
+
 class GDMixin:
     """Fit by gradient descent; subclasses give the model, this gives the loop.
 
@@ -221,26 +252,13 @@ class GDMixin:
         """
         # setup
         validate_params(self)
-        y, sample_weight = follow_X(y, X), follow_X(sample_weight, X)
-        # scikit-learn's finiteness checks sum the input first: inf - inf there
-        # is how they find it, not something to warn about
-        with np.errstate(over="ignore", invalid="ignore"):
-            X, y = self._validate_fit_data(X, y)
-            sample_weight = check_sample_weight(sample_weight, X)
-            Y, sample_weight, loss = self._encode_targets(y, sample_weight)
-        if loss.constant_curvature:  # regression: y enters squared (X: Objective)
-            _check_magnitude(Y, "y")
+        X, y, sample_weight, Y, loss = self._prepare(X, y, sample_weight, reset=True)
         xp = namespace(Y)
-        penalty = self._penalty(float(xp.sum(sample_weight, dtype=xp.float64)))
-        objective = Objective(
-            X,
-            Y,
-            sample_weight,
-            loss,
-            penalty,
-            fit_intercept=self.fit_intercept,
-            precondition=self.precondition,
-        )
+        rows, held_out = None, None
+        if self.solver == "sgd" and self.early_stopping:
+            rows, sample_weight, held_out = self._hold_out(y, sample_weight)
+        sw_sum = float(xp.sum(sample_weight, dtype=xp.float64))
+        objective = self._objective(X, Y, sample_weight, loss, sw_sum)
         V0 = self._initial_params(objective)
         lr = self.learning_rate
         solver = self._solver(objective)
@@ -249,8 +267,42 @@ class GDMixin:
             tol=effective_tol(self.tol, xp.finfo(X.dtype).eps),
             verbose=self.verbose,
         )
+        l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
+        self.__dict__.pop("_sgd_state", None)
         # optimize
-        if solver == "lbfgs":
+        if solver == "sgd":
+            batch_size, schedule, backoff = self._sgd_setup(objective, rows)
+            validation = None
+            if held_out is not None:  # the same X, weights on the held-out rows only
+                validation = Objective(
+                    X,
+                    Y,
+                    held_out,
+                    loss,
+                    fit_intercept=self.fit_intercept,
+                    coordinates=objective.coordinates,
+                )
+            result = minimize_sgd(
+                objective,
+                V0,
+                schedule=schedule,
+                batch_size=batch_size,
+                shuffle=self.shuffle,
+                random_state=self.random_state,
+                l1_step=l1_step,
+                n_iter_no_change=self.n_iter_no_change,
+                rows=rows,
+                validation=validation,
+                backoff=backoff,
+                **options,
+            )
+            self._sgd_state = dict(
+                coordinates=objective.coordinates,
+                schedule=schedule,
+                batch_size=batch_size,
+                sw_seen=sw_sum,
+            )
+        elif solver == "lbfgs":
             result = minimize_lbfgs(objective, V0, **options)
         elif solver == "newton":
             result = minimize_newton(
@@ -261,7 +313,7 @@ class GDMixin:
                 objective,
                 V0,
                 step_rule=Backtracking() if lr == "auto" else ConstantStep(lr),
-                l1_step=L1_METHODS[getattr(self, "l1_method", "proximal")],
+                l1_step=l1_step,
                 momentum=SOLVERS[solver](),
                 **options,
             )
@@ -273,18 +325,158 @@ class GDMixin:
                 stacklevel=2,
             )
         # finalize
-        W, b = objective.to_coef(result.params)
+        self._finalize(objective, result.params, y)
+        self.n_iter_ = result.n_iter
+        # Python floats on the host, like MLPRegressor's: the history is read
+        # from the device scalar by scalar anyway, and plots and prints use it there
+        self.loss_curve_ = [float(value) for value in result.loss_curve]
+        return self
+
+    def _partial_fit(self, X, y, sample_weight):
+        """One epoch of ``solver='sgd'`` on ``(X, y)``, from the current model.
+
+        The first call fixes the coordinates (the preconditioning of its
+        chunk) and the learning rate; each call then minimizes the objective
+        of all the data seen so far, whose penalty is scaled by the sum of
+        the sample weights seen so far.
+        """
+        validate_params(self)
+        first = not hasattr(self, "coef_")
+        X, y, sample_weight, Y, loss = self._prepare(
+            X, y, sample_weight, reset=first, partial=True
+        )
+        xp = namespace(Y)
+        state = None if first else getattr(self, "_sgd_state", None)
+        sw_seen = float(xp.sum(sample_weight, dtype=xp.float64))
+        sw_seen += state["sw_seen"] if state else 0.0
+        objective = self._objective(
+            X, Y, sample_weight, loss, sw_seen, state and state["coordinates"]
+        )
+        if state:
+            batch_size, schedule, backoff = (
+                state["batch_size"],
+                state["schedule"],
+                False,
+            )
+        else:
+            batch_size, schedule, backoff = self._sgd_setup(objective, None)
+        schedule = schedule.streaming()
+        V = objective.zeros() if first else self._previous_params(objective)
+        if V is None:
+            raise ValueError(
+                f"{type(self).__name__}.partial_fit got y with {Y.shape[1]} "
+                f"target(s), but the model was fitted on "
+                f"{1 if self.coef_.ndim < 2 else self.coef_.shape[0]}."
+            )
+        f_start, epochs = objective.value(V), schedule.epochs
+        rng = check_random_state(self.random_state) if self.shuffle else None
+        l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
+        while True:
+            V_new = sgd_epoch(objective, V, schedule, batch_size, rng, l1_step)
+            with np.errstate(over="ignore", invalid="ignore"):
+                f = objective.value(V_new)
+            if f <= 2 * f_start + 1e-12 * abs(f_start):
+                break
+            if not backoff or schedule.eta < 1e-12 * schedule.eta0:
+                raise _diverged(schedule.eta)
+            schedule.eta /= 4  # the guessed rate was too large: redo the epoch
+            schedule.epochs = epochs
+        self._finalize(objective, V_new, y)
+        self._sgd_state = dict(
+            coordinates=objective.coordinates,
+            schedule=schedule,
+            batch_size=batch_size,
+            sw_seen=sw_seen,
+        )
+        self.n_iter_ = 1 if first else getattr(self, "n_iter_", 0) + 1
+        self.loss_curve_ = [*([] if first else getattr(self, "loss_curve_", [])), f]
+        return self
+
+    def _prepare(self, X, y, sample_weight, *, reset, partial=False):
+        """Validated ``X``, ``y`` and ``sample_weight``, the encoded targets and the loss."""
+        y, sample_weight = follow_X(y, X), follow_X(sample_weight, X)
+        # scikit-learn's finiteness checks sum the input first: inf - inf there
+        # is how they find it, not something to warn about
+        with np.errstate(over="ignore", invalid="ignore"):
+            X, y = self._validate_fit_data(X, y, reset=reset)
+            sample_weight = check_sample_weight(sample_weight, X)
+            Y, sample_weight, loss = self._encode_targets(y, sample_weight, partial)
+        if loss.constant_curvature:  # regression: y enters squared (X: Objective)
+            _check_magnitude(Y, "y")
+        return X, y, sample_weight, Y, loss
+
+    def _objective(self, X, Y, sample_weight, loss, sw_sum, coordinates=None):
+        return Objective(
+            X,
+            Y,
+            sample_weight,
+            loss,
+            self._penalty(sw_sum),
+            fit_intercept=self.fit_intercept,
+            precondition=self.precondition,
+            coordinates=coordinates,
+        )
+
+    def _finalize(self, objective, V, y):
+        """``coef_`` and ``intercept_`` from the optimizer's ``V``, refusing non-finite ones."""
+        W, b = objective.to_coef(V)
+        xp = namespace(W)
         if not (xp.all(xp.isfinite(W)) and xp.all(xp.isfinite(b))):
             raise FloatingPointError(
                 f"{type(self).__name__} produced non-finite coefficients; "
                 "check the input scale or use learning_rate='auto'."
             )
         self._store_coef(W, b, y)
-        self.n_iter_ = result.n_iter
-        # Python floats on the host, like MLPRegressor's: the history is read
-        # from the device scalar by scalar anyway, and plots and prints use it there
-        self.loss_curve_ = [float(value) for value in result.loss_curve]
-        return self
+
+    def _hold_out(self, y, sample_weight):
+        """For ``early_stopping``: the training rows, and the sample weights of
+        the training and of the held-out samples (zero elsewhere), split as
+        scikit-learn's SGD estimators split (stratified for a classifier)."""
+        n = sample_weight.shape[0]
+        classifier = is_classifier(self)
+        split = StratifiedShuffleSplit if classifier else ShuffleSplit
+        splitter = split(
+            n_splits=1,
+            test_size=self.validation_fraction,
+            random_state=self.random_state,
+        )
+        try:
+            train, held = next(
+                splitter.split(np.zeros((n, 1)), to_numpy(y) if classifier else None)
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"early_stopping cannot hold out validation_fraction="
+                f"{self.validation_fraction} of {n} samples: {error}"
+            ) from error
+        mask = zeros((n,), like=sample_weight)
+        mask[asarray(held, like=mask, dtype=namespace(mask).int64)] = 1.0
+        held_out = sample_weight * mask
+        if not float(namespace(mask).sum(held_out)) > 0:
+            raise ValueError(
+                "early_stopping held out only samples of zero sample_weight: "
+                "raise validation_fraction or turn early_stopping off."
+            )
+        return np.sort(train), sample_weight * (1 - mask), held_out
+
+    def _sgd_setup(self, objective, rows):
+        """``(batch_size, schedule, backoff)`` of ``solver='sgd'``: with
+        ``eta0='auto'`` the rate is estimated and may back off."""
+        n = objective.X.shape[0] if rows is None else len(rows)
+        batch_size = self.batch_size
+        if batch_size == "auto":
+            batch_size = min(BATCH_SIZE, max(1, n // 64))
+        lr = self.learning_rate
+        if not isinstance(lr, str):
+            return batch_size, Constant(lr), False
+        schedule = SCHEDULES[lr]
+        auto = self.eta0 == "auto"
+        eta0 = self.eta0
+        if auto:
+            eta0 = schedule.factor * auto_learning_rate(objective, batch_size, rows)
+        if lr == "invscaling":
+            return batch_size, InvScaling(eta0, self.power_t), auto
+        return batch_size, schedule(eta0), auto
 
     def __sklearn_is_fitted__(self):
         """Fitted once ``coef_`` exists: a ``fit`` that fails on bad input after
@@ -320,6 +512,13 @@ class GDMixin:
                 "use solver='newton' or 'accelerated' for an L1 penalty or a constant "
                 "learning_rate."
             )
+        schedule = self.learning_rate in SCHEDULES and self.learning_rate != "auto"
+        if schedule and self.solver != "sgd":
+            raise ValueError(
+                f"learning_rate={self.learning_rate!r} is a schedule of "
+                f"solver='sgd', not of solver={self.solver!r}: use "
+                "learning_rate='auto' or a float, or solver='sgd'."
+            )
         if self.solver != "auto":
             return self.solver
         if self.learning_rate != "auto":
@@ -331,12 +530,13 @@ class GDMixin:
         )
         return "accelerated" if subgradient else "newton"
 
-    def _validate_fit_data(self, X, y):
+    def _validate_fit_data(self, X, y, reset=True):
         with _numeric("X and y"):
             return validate_data(
                 self,
                 X,
                 y,
+                reset=reset,
                 accept_sparse=ACCEPT_SPARSE,
                 dtype=dtypes(X),
                 y_numeric=True,
@@ -347,12 +547,20 @@ class GDMixin:
         """Zero, or the previous solution when ``warm_start`` fits the new data."""
         V0 = objective.zeros()
         if self.warm_start and hasattr(self, "coef_"):
-            k = objective.Y.shape[1]
-            W = to_numpy(self.coef_).reshape(-1, objective.n_features).T
-            b = np.broadcast_to(to_numpy(self.intercept_), (k,))
-            if W.shape == (objective.n_features, k):  # in the new data's namespace
-                return objective.from_coef(asarray(W, like=V0), asarray(b, like=V0))
+            V = self._previous_params(objective)
+            return V0 if V is None else V
         return V0
+
+    def _previous_params(self, objective):
+        """``coef_`` and ``intercept_`` in ``objective``'s coordinates, or None
+        when their shape does not fit its data."""
+        k = objective.Y.shape[1]
+        W = to_numpy(self.coef_).reshape(-1, objective.n_features).T
+        b = np.broadcast_to(to_numpy(self.intercept_), (k,))
+        if W.shape != (objective.n_features, k):
+            return None
+        V0 = objective.zeros()  # in the new data's namespace
+        return objective.from_coef(asarray(W, like=V0), asarray(b, like=V0))
 
     def _decision(self, X, method):
         """Raw predictions ``X @ coef_.T + intercept_`` for new ``X``, for ``method``."""

@@ -62,6 +62,7 @@ from ._array_api import (
     eye,
     floats,
     namespace,
+    take_rows,
     total,
     zeros,
 )
@@ -70,9 +71,11 @@ from .penalties import L1, L2, ElasticNet
 
 
 def row_chunks(X):
-    """Slices of about 2**18 entries of ``X``: the largest temporary a pass makes."""
+    """Slices of about 2**18 entries of ``X`` (stored entries for sparse ``X``):
+    the largest temporary a pass makes."""
     n, p = X.shape
-    rows = max(1, 2**18 // max(p, 1))
+    per_row = X.nnz / max(n, 1) if sp.issparse(X) else p
+    rows = max(1, int(2**18 // max(per_row, 1)))
     return [slice(start, min(start + rows, n)) for start in range(0, n, rows)]
 
 
@@ -177,6 +180,11 @@ class Objective:
     precondition : bool
         Change variables as described in the module docstring. Without it
         ``V`` is ``[W; b]`` itself.
+    coordinates : tuple, optional
+        ``(offset, scale, intercept_scale)`` of another objective (its
+        :attr:`coordinates`), to walk in the same coordinates as that one
+        rather than in this data's own: for held-out data, and for the later
+        chunks of a stream.
     """
 
     curvature_rows = 20_000
@@ -191,6 +199,7 @@ class Objective:
         *,
         fit_intercept=True,
         precondition=True,
+        coordinates=None,
     ):
         penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
         self.X, self.Y, self.loss = X, Y, loss
@@ -231,6 +240,20 @@ class Objective:
             self.intercept_scale = 1 / math.sqrt(loss.curvature)
             if fit_intercept:
                 self.offset = astype(mean, dtype)
+        if coordinates is not None:
+            self.offset, self.scale, self.intercept_scale = coordinates
+        # the largest diagonal entry of the curvature bound in V coordinates:
+        # 1 when preconditioned, a lower bound on the largest eigenvalue
+        diagonal = (loss.curvature * moment + self.l2.alpha) * self.scale[:, 0] ** 2
+        self.diagonal_curvature = max(
+            float(xp.max(diagonal)) if p else 0.0,
+            loss.curvature * self.intercept_scale**2 if fit_intercept else 0.0,
+        )
+
+    @property
+    def coordinates(self):
+        """``(offset, scale, intercept_scale)``: what ``V`` means (see above)."""
+        return self.offset, self.scale, self.intercept_scale
 
     # -- coordinates ---------------------------------------------------------
     def zeros(self):
@@ -258,9 +281,12 @@ class Objective:
     # -- smooth part ---------------------------------------------------------
     def raw(self, V):
         """Raw predictions :math:`Z = X W + \\mathbf 1 b^\\top`: one pass over ``X``."""
+        return self._raw(self.X, V)
+
+    def _raw(self, X, V):
         p = self.n_features
         W = self.scale * V[:p, :]
-        Z = self.X @ W
+        Z = X @ W
         if self.fit_intercept:
             Z += self.intercept_scale * V[p, :] - self.offset @ W
         return Z
@@ -287,18 +313,10 @@ class Objective:
         bounded through :math:`\\sum_i w_i \\lVert x_i \\rVert^2` (the column
         statistics) so that weighted and repeated samples agree.
         """
-        p = self.n_features
         values, dloss = self.loss.value_and_gradient(self.Y, Z)
         xp = namespace(Z)
         G = self.weights[:, None] * dloss
-        W = self.scale * V[:p, :]
-        grad_W = self.X.T @ G + self.l2.gradient(W)
-        grad = xp.empty_like(V)
-        if self.fit_intercept:
-            grad_b = total(G, axis=0)
-            grad_W -= self.offset[:, None] * grad_b[None, :]
-            grad[p, :] = self.intercept_scale * grad_b
-        grad[:p, :] = self.scale * grad_W
+        grad, W = self._backprop(self.X, G, V)
         # |error of z_i| <~ eps ||x_i|| ||w||, and by Cauchy-Schwarz
         # sum_i w_i |d_i| ||x_i|| <= (sum_i w_i d_i^2)^(1/2) (sum_i w_i ||x_i||^2)^(1/2):
         # the cancellation in z_i = x_i w (p terms, or the centring) that makes Z
@@ -317,9 +335,91 @@ class Objective:
         )
         return value, grad, noise
 
+    def _backprop(self, X, G, V):
+        """The gradient with respect to ``V`` from the weighted loss derivatives
+        ``G`` at the samples ``X`` (the chain rule above), and ``W``."""
+        p = self.n_features
+        W = self.scale * V[:p, :]
+        grad_W = X.T @ G + self.l2.gradient(W)
+        grad = namespace(G).empty_like(V)
+        if self.fit_intercept:
+            grad_b = total(G, axis=0)
+            grad_W -= self.offset[:, None] * grad_b[None, :]
+            grad[p, :] = self.intercept_scale * grad_b
+        grad[:p, :] = self.scale * grad_W
+        return grad, W
+
     def smooth_gradient(self, Z, V):
         """Gradient of :meth:`smooth_value` with respect to ``V``."""
         return self.smooth_value_and_gradient(Z, V)[1]
+
+    def stochastic_gradient(self, rows, V, pool=None, anchor=None):
+        """An unbiased estimate of :meth:`smooth_gradient` from the samples ``rows``.
+
+        For a mini-batch :math:`B` of :math:`m` samples drawn uniformly, the
+        data term's sum over all :math:`n` samples is replaced by
+        :math:`\\frac{n}{m} \\sum_{i \\in B}`, whose expectation it is (``n`` is
+        ``pool``, the number of samples the batches are drawn from, all by
+        default):
+
+        .. math:: g_B = \\frac{n}{m} X_B^\\top G_B + \\lambda_2 W,
+
+        the chain rule above on the batch's rows only. It reads the ``m``
+        rows of ``X`` twice (``Z_B`` and ``X_B^\\top G_B``), so an epoch of
+        mini-batches costs what one full gradient does.
+
+        With ``anchor = (V~, Z~, grad~)`` (a point, its raw predictions and
+        its full gradient) it is the variance-reduced estimate
+        :math:`g_B(V) - g_B(\\tilde V) + \\nabla F(\\tilde V)`: the chain rule
+        is linear in ``G`` and in ``W``, so that is one product with
+        :math:`G_B(V) - G_B(\\tilde V)` at ``V - V~``, and :math:`G_B(\\tilde
+        V)` comes from the rows of ``Z~`` without reading ``X``.
+        """
+        X, Y = take_rows(self.X, rows), take_rows(self.Y, rows)
+        pool = self.X.shape[0] if pool is None else pool
+        weights = take_rows(self.weights, rows) * (pool / Y.shape[0])
+        dloss = self.loss.gradient(Y, self._raw(X, V))
+        if anchor is None:
+            return self._backprop(X, weights[:, None] * dloss, V)[0]
+        V_anchor, Z_anchor, grad_anchor = anchor
+        dloss = dloss - self.loss.gradient(Y, take_rows(Z_anchor, rows))
+        return (
+            self._backprop(X, weights[:, None] * dloss, V - V_anchor)[0] + grad_anchor
+        )
+
+    def sample_curvature(self, pool=None):
+        """A bound on the curvature of one sample's term, in ``V`` coordinates.
+
+        Sample ``i`` enters the data term as :math:`n w_i \\ell(y_i, a_i^\\top V)`
+        (``w`` the normalized weights, ``a_i`` the row of the effective design
+        of :meth:`curvature_matrices`), whose curvature is at most
+        :math:`n w_i c \\lVert a_i \\rVert^2` with ``c`` the loss's bound;
+        the L2 part adds :math:`\\lambda_2 \\max_j s_j^2`; ``n`` is ``pool``
+        (see :meth:`stochastic_gradient`). Returns the largest over the
+        samples. One pass over ``X``, in row chunks.
+        """
+        X = self.X
+        n = X.shape[0] if pool is None else pool
+        xp = namespace(self.weights)
+        s2 = self.scale[:, 0] ** 2
+        norms = []
+        for rows in row_chunks(X):
+            chunk = X[rows, :]
+            if sp.issparse(chunk):
+                norms.append(
+                    chunk.multiply(chunk) @ s2
+                    - 2 * (chunk @ (s2 * self.offset))
+                    + s2 @ self.offset**2
+                )
+            else:
+                centred = (chunk - self.offset) * s2**0.5
+                norms.append(total(centred * centred, axis=1))
+        norms = xp.concat(norms) if xp is not np else np.concatenate(norms)
+        if self.fit_intercept:
+            norms = norms + self.intercept_scale**2
+        curvature = self.loss.curvature * norms
+        ridge = self.l2.alpha * float(xp.max(s2))
+        return float(xp.max(n * self.weights * curvature)) + ridge
 
     def curvature_matrices(self, Z):
         """The Hessian of the smooth part with respect to ``V``, in blocks.

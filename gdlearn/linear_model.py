@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_array
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
@@ -36,6 +37,7 @@ from ._base import (
     GDMixin,
     _numeric,
     dtypes,
+    sgd_solver,
 )
 from ._compat import Interval, StrOptions
 from .losses import (
@@ -58,7 +60,7 @@ __all__ = [
 _COMMON_PARAMETERS = """\
     fit_intercept : bool, default=True
         Fit an unpenalized intercept. Without one the data is used as it is.
-    solver : {'auto', 'newton', 'lbfgs', 'accelerated', 'gd'}, default='auto'
+    solver : {'auto', 'newton', 'lbfgs', 'accelerated', 'gd', 'sgd'}, default='auto'
         'newton': gradient steps preconditioned by the curvature,
         ``v <- v - t P^-1 grad`` with ``P`` the Hessian of the smooth part
         (exact for least squares, estimated on a subsample of at most 20,000
@@ -78,16 +80,28 @@ _COMMON_PARAMETERS = """\
         features and sparse ``X``.
         'gd': plain gradient descent, the textbook update
         ``w <- w - learning_rate * grad``.
+        'sgd': mini-batch stochastic gradient descent, ``batch_size`` samples
+        per step, with the rate of ``learning_rate``; ``max_iter`` and
+        ``n_iter_`` count epochs, and ``partial_fit`` streams (see
+        :mod:`gdlearn.stochastic`). Never chosen by 'auto'.
         'auto', with ``learning_rate='auto'``: 'newton' up to 1,000 unknowns
         (features + 1, times classes for multinomial) unless
         ``l1_method='subgradient'`` asks for subgradient steps, 'lbfgs'
         beyond that without an L1 penalty, else 'accelerated'; with a
         constant ``learning_rate``, 'accelerated'.
-    learning_rate : 'auto' or float, default='auto'
+    learning_rate : {'auto', 'constant', 'invscaling', 'adaptive'} or float, \
+default='auto'
         'auto' finds the step by backtracking (halving until the objective
         sits under its quadratic model); it never diverges. A float is a
         constant step in the optimizer's coordinates (see ``precondition``);
         one so large that the objective blows up raises a ValueError.
+        With ``solver='sgd'``, 'auto' is the rate ``eta0 / sqrt(1 + epochs)``
+        with each epoch ending at the average of its iterates, and the
+        schedules of scikit-learn's SGD estimators are there too, on plain
+        iterates: 'constant' (``eta0``), 'invscaling'
+        (``eta0 / (1 + epochs) ** power_t``) and 'adaptive' (``eta0``, divided
+        by 5 each time the objective has not improved for
+        ``n_iter_no_change`` epochs).
     max_iter : int, default=10000
         Maximum number of iterations (each reads X about twice).
     tol : float, default=1e-8
@@ -108,6 +122,32 @@ _COMMON_PARAMETERS = """\
     verbose : int, default=0
         Print iteration, objective, gradient-mapping norm, step and time at
         iterations 1, 2, 5, 10, 20, ... (every iteration if > 1).
+    eta0 : 'auto' or float, default='auto'
+        Initial rate of the ``solver='sgd'`` schedules. 'auto' takes
+        :math:`1 / L_B`, the expected smoothness of a mini-batch (the
+        curvature of the objective and of its heaviest sample), and divides
+        it by 4 after an epoch that blows the objective up; a float that does
+        so raises a ValueError. Only used by 'sgd'.
+    power_t : float, default=0.5
+        Exponent of ``learning_rate='invscaling'``. Only used by 'sgd'.
+    batch_size : int or 'auto', default='auto'
+        Samples per 'sgd' step; 'auto' is ``min(256, max(1, n_samples // 64))``.
+    shuffle : bool, default=True
+        Draw each epoch's mini-batches in a new random order ('sgd').
+    random_state : int, RandomState instance or None, default=None
+        Seeds the 'sgd' shuffling and the ``early_stopping`` split.
+    early_stopping : bool, default=False
+        With 'sgd': hold out ``validation_fraction`` of the samples
+        (stratified for a classifier), monitor the loss on them instead of
+        the objective, and keep the coefficients of the epoch where it was
+        lowest.
+    validation_fraction : float in (0, 1), default=0.1
+        The share of samples ``early_stopping`` holds out.
+    n_iter_no_change : int, default=5
+        'sgd' stops (without a ConvergenceWarning, as scikit-learn's SGD
+        estimators do) when the objective, or the held-out loss, has not
+        improved for this many epochs and the schedule has no smaller rate
+        to try; the coefficients are then those of the best epoch.
 """
 
 _COMMON_ATTRIBUTES = """\
@@ -136,7 +176,7 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
 
     _parameter_constraints = dict(COMMON_CONSTRAINTS)
 
-    def _encode_targets(self, y, sample_weight):
+    def _encode_targets(self, y, sample_weight, partial=False):
         # y of objects ([1, None]) passes validate_data and becomes NaN only here
         with _numeric("y"):
             Y = check_array(
@@ -150,6 +190,28 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
             self.coef_, self.intercept_ = W[:, 0], b[0]
         else:
             self.coef_, self.intercept_ = W.T, b
+
+    @available_if(sgd_solver)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of mini-batch steps on ``(X, y)``, from the current model.
+
+        For data that arrives in chunks, with ``solver='sgd'``. The first call
+        fixes the coordinates (centring and scaling from its chunk) and the
+        learning rate. Each call minimizes the objective of all the data seen
+        so far: the L2 penalty of Ridge-like ``alpha`` is divided by the sum
+        of the sample weights seen so far, as one fit on all of it would.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X):
         """Predict ``X @ coef_.T + intercept_``.
@@ -218,6 +280,14 @@ class LinearRegressionGD(_RegressorGD):
         precondition=True,
         warm_start=False,
         verbose=0,
+        eta0="auto",
+        power_t=0.5,
+        batch_size="auto",
+        shuffle=True,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
     ):
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -227,6 +297,14 @@ class LinearRegressionGD(_RegressorGD):
         self.precondition = precondition
         self.warm_start = warm_start
         self.verbose = verbose
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def _penalty(self, sw_sum):
         return None
@@ -287,6 +365,14 @@ class RidgeGD(_RegressorGD):
         precondition=True,
         warm_start=False,
         verbose=0,
+        eta0="auto",
+        power_t=0.5,
+        batch_size="auto",
+        shuffle=True,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -297,6 +383,14 @@ class RidgeGD(_RegressorGD):
         self.precondition = precondition
         self.warm_start = warm_start
         self.verbose = verbose
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def _penalty(self, sw_sum):
         return L2(self.alpha / sw_sum)
@@ -364,6 +458,14 @@ class ElasticNetGD(_RegressorGD):
         precondition=True,
         warm_start=False,
         verbose=0,
+        eta0="auto",
+        power_t=0.5,
+        batch_size="auto",
+        shuffle=True,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -376,6 +478,14 @@ class ElasticNetGD(_RegressorGD):
         self.precondition = precondition
         self.warm_start = warm_start
         self.verbose = verbose
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def _penalty(self, sw_sum):
         return ElasticNet(self.alpha, self.l1_ratio)
@@ -441,6 +551,14 @@ class LassoGD(ElasticNetGD):
         precondition=True,
         warm_start=False,
         verbose=0,
+        eta0="auto",
+        power_t=0.5,
+        batch_size="auto",
+        shuffle=True,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
     ):
         self.alpha = alpha
         self.l1_method = l1_method
@@ -452,6 +570,14 @@ class LassoGD(ElasticNetGD):
         self.precondition = precondition
         self.warm_start = warm_start
         self.verbose = verbose
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     def _penalty(self, sw_sum):
         return L1(self.alpha)
@@ -534,6 +660,14 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         precondition=True,
         warm_start=False,
         verbose=0,
+        eta0="auto",
+        power_t=0.5,
+        batch_size="auto",
+        shuffle=True,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
     ):
         self.C = C
         self.l1_ratio = l1_ratio
@@ -547,13 +681,70 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         self.precondition = precondition
         self.warm_start = warm_start
         self.verbose = verbose
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
-    def _validate_fit_data(self, X, y):
+    @available_if(sgd_solver)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of mini-batch steps on ``(X, y)``, from the current model.
+
+        For data that arrives in chunks, with ``solver='sgd'``; see
+        :meth:`RidgeGD.partial_fit`. The penalty ``1 / C`` is divided by the
+        sum of the sample weights seen so far.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All the classes the stream can hold. Required on the first call
+            (a chunk need not contain every class), ignored if equal after.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the class counts of all the data, "
+                "which partial_fit does not see: pass class_weight as a dict, "
+                "or use fit."
+            )
+        if classes is not None:
+            classes = np.unique(to_numpy(np.asarray(classes)))
+        if not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            if classes.shape[0] < 2:
+                raise ValueError(
+                    f"classes must hold at least 2 classes, got {classes.tolist()!r}."
+                )
+            self.classes_ = classes
+        elif classes is not None and not np.array_equal(
+            classes, to_numpy(self.classes_)
+        ):
+            raise ValueError(
+                f"classes={classes.tolist()!r} is not the same as on the first call "
+                f"to partial_fit: {to_numpy(self.classes_).tolist()!r}."
+            )
+        return self._partial_fit(X, y, sample_weight)
+
+    def _validate_fit_data(self, X, y, reset=True):
         with _numeric("X"):
             X, y = validate_data(
                 self,
                 X,
                 y,
+                reset=reset,
                 accept_sparse=ACCEPT_SPARSE,
                 dtype=dtypes(X),
                 multi_output=False,
@@ -561,9 +752,21 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         return X, y
 
-    def _encode_targets(self, y, sample_weight):
+    def _encode_targets(self, y, sample_weight, partial=False):
         xp = namespace(y)
-        if xp is np:
+        if partial:  # the classes were given on the first call
+            classes, labels = to_numpy(self.classes_), to_numpy(y)
+            y_index = np.searchsorted(classes, labels).clip(0, classes.shape[0] - 1)
+            unknown = classes[y_index] != labels
+            if unknown.any():
+                raise ValueError(
+                    f"y holds labels {np.unique(labels[unknown]).tolist()!r} that are "
+                    f"not in classes {classes.tolist()!r}."
+                )
+            y_index = asarray(
+                y_index, like=sample_weight, dtype=namespace(sample_weight).int64
+            )
+        elif xp is np:
             self.classes_, y_index = np.unique(y, return_inverse=True)
         else:
             self.classes_, y_index = xp.unique_inverse(y)

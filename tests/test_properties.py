@@ -211,8 +211,9 @@ def test_any_input_gets_a_sound_model_or_a_clear_error(Est, X, y, weights, param
     chosen = {k: PARAMS[k][i % len(PARAMS[k])] for k, i in params.items() if k in valid}
     model = Est(**chosen)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
+        # the filter added last is matched first
         warnings.simplefilter("error")  # any other warning escaping is a failure
+        warnings.simplefilter("ignore", ConvergenceWarning)
         try:
             model.fit(X, y, sample_weight=weights)
         except (ValueError, TypeError) as error:

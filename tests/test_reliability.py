@@ -176,8 +176,39 @@ BAD_PARAMS = [
     (
         "unknown learning_rate",
         ESTIMATORS,
-        {"learning_rate": "adaptive"},
+        {"learning_rate": "fast"},
         "'learning_rate' parameter",
+    ),
+    (
+        "an SGD schedule as learning_rate of another solver",
+        ESTIMATORS,
+        {"learning_rate": "invscaling"},
+        "learning_rate='invscaling' is a schedule of solver='sgd', not of "
+        "solver='auto'",
+    ),
+    (
+        "batch_size < 1",
+        ESTIMATORS,
+        {"solver": "sgd", "batch_size": 0},
+        "'batch_size' parameter",
+    ),
+    (
+        "eta0 <= 0",
+        ESTIMATORS,
+        {"solver": "sgd", "eta0": 0.0},
+        "'eta0' parameter",
+    ),
+    (
+        "validation_fraction outside (0, 1)",
+        ESTIMATORS,
+        {"solver": "sgd", "early_stopping": True, "validation_fraction": 1.0},
+        "'validation_fraction' parameter",
+    ),
+    (
+        "n_iter_no_change < 1",
+        ESTIMATORS,
+        {"solver": "sgd", "n_iter_no_change": 0},
+        "'n_iter_no_change' parameter",
     ),
     (
         "learning_rate <= 0",
