@@ -58,6 +58,7 @@ from .stochastic import (
     Constant,
     InvScaling,
     auto_learning_rate,
+    curvature_metric,
     minimize_sgd,
     sgd_epoch,
 )
@@ -271,7 +272,7 @@ class GDMixin:
         self.__dict__.pop("_sgd_state", None)
         # optimize
         if solver == "sgd":
-            batch_size, schedule, backoff = self._sgd_setup(objective, rows)
+            setup = self._sgd_setup(objective, rows)
             validation = None
             if held_out is not None:  # the same X, weights on the held-out rows only
                 validation = Objective(
@@ -285,22 +286,17 @@ class GDMixin:
             result = minimize_sgd(
                 objective,
                 V0,
-                schedule=schedule,
-                batch_size=batch_size,
                 shuffle=self.shuffle,
                 random_state=self.random_state,
                 l1_step=l1_step,
                 n_iter_no_change=self.n_iter_no_change,
                 rows=rows,
                 validation=validation,
-                backoff=backoff,
+                **setup,
                 **options,
             )
             self._sgd_state = dict(
-                coordinates=objective.coordinates,
-                schedule=schedule,
-                batch_size=batch_size,
-                sw_seen=sw_sum,
+                setup, coordinates=objective.coordinates, sw_seen=sw_sum, backoff=False
             )
         elif solver == "lbfgs":
             result = minimize_lbfgs(objective, V0, **options)
@@ -352,15 +348,13 @@ class GDMixin:
         objective = self._objective(
             X, Y, sample_weight, loss, sw_seen, state and state["coordinates"]
         )
-        if state:
-            batch_size, schedule, backoff = (
-                state["batch_size"],
-                state["schedule"],
-                False,
-            )
-        else:
-            batch_size, schedule, backoff = self._sgd_setup(objective, None)
-        schedule = schedule.streaming()
+        setup = dict(state) if state else self._sgd_setup(objective, None)
+        schedule = setup["schedule"].streaming()
+        batch_size, backoff, metric = (
+            setup["batch_size"],
+            setup["backoff"],
+            setup["metric"],
+        )
         V = objective.zeros() if first else self._previous_params(objective)
         if V is None:
             raise ValueError(
@@ -372,7 +366,9 @@ class GDMixin:
         rng = check_random_state(self.random_state) if self.shuffle else None
         l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
         while True:
-            V_new = sgd_epoch(objective, V, schedule, batch_size, rng, l1_step)
+            V_new = sgd_epoch(
+                objective, V, schedule, batch_size, rng, l1_step, metric=metric
+            )
             with np.errstate(over="ignore", invalid="ignore"):
                 f = objective.value(V_new)
             if f <= 2 * f_start + 1e-12 * abs(f_start):
@@ -386,6 +382,8 @@ class GDMixin:
             coordinates=objective.coordinates,
             schedule=schedule,
             batch_size=batch_size,
+            metric=metric,
+            backoff=False,
             sw_seen=sw_seen,
         )
         self.n_iter_ = 1 if first else getattr(self, "n_iter_", 0) + 1
@@ -460,23 +458,37 @@ class GDMixin:
         return np.sort(train), sample_weight * (1 - mask), held_out
 
     def _sgd_setup(self, objective, rows):
-        """``(batch_size, schedule, backoff)`` of ``solver='sgd'``: with
-        ``eta0='auto'`` the rate is estimated and may back off."""
+        """``dict(batch_size, schedule, backoff, metric)`` of ``solver='sgd'``.
+
+        With ``eta0='auto'`` the rate is estimated and may back off. With
+        ``precondition`` and without an L1 part, up to ``NEWTON_MAX_UNKNOWNS``
+        features (+ intercept) the steps are taken in the metric of the
+        curvature bound, factored once, which makes the correlations and
+        scales of the features as harmless to SGD as to Newton's method.
+        """
         n = objective.X.shape[0] if rows is None else len(rows)
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = min(BATCH_SIZE, max(1, n // 64))
+        q = objective.zeros().shape[0]
+        metric = None
+        if self.precondition and not objective.has_l1 and q <= NEWTON_MAX_UNKNOWNS:
+            metric = curvature_metric(objective)
+        setup = dict(batch_size=batch_size, backoff=False, metric=metric)
         lr = self.learning_rate
         if not isinstance(lr, str):
-            return batch_size, Constant(lr), False
+            return {**setup, "schedule": Constant(lr)}
         schedule = SCHEDULES[lr]
-        auto = self.eta0 == "auto"
         eta0 = self.eta0
-        if auto:
-            eta0 = schedule.factor * auto_learning_rate(objective, batch_size, rows)
+        if eta0 == "auto":
+            eta0 = schedule.factor * auto_learning_rate(
+                objective, batch_size, rows, metric
+            )
         if lr == "invscaling":
-            return batch_size, InvScaling(eta0, self.power_t), auto
-        return batch_size, schedule(eta0), auto
+            schedule = InvScaling(eta0, self.power_t)
+        else:
+            schedule = schedule(eta0)
+        return {**setup, "schedule": schedule, "backoff": self.eta0 == "auto"}
 
     def __sklearn_is_fitted__(self):
         """Fitted once ``coef_`` exists: a ``fit`` that fails on bad input after

@@ -387,39 +387,57 @@ class Objective:
             self._backprop(X, weights[:, None] * dloss, V - V_anchor)[0] + grad_anchor
         )
 
-    def sample_curvature(self, pool=None):
+    def sample_curvature(self, pool=None, metric=None):
         """A bound on the curvature of one sample's term, in ``V`` coordinates.
 
         Sample ``i`` enters the data term as :math:`n w_i \\ell(y_i, a_i^\\top V)`
         (``w`` the normalized weights, ``a_i`` the row of the effective design
         of :meth:`curvature_matrices`), whose curvature is at most
-        :math:`n w_i c \\lVert a_i \\rVert^2` with ``c`` the loss's bound;
-        the L2 part adds :math:`\\lambda_2 \\max_j s_j^2`; ``n`` is ``pool``
-        (see :meth:`stochastic_gradient`). Returns the largest over the
-        samples. One pass over ``X``, in row chunks.
+        :math:`n w_i c \\lVert a_i \\rVert^2` with ``c`` the loss's bound, or
+        :math:`n w_i c\\, a_i^\\top M a_i` for steps taken in the metric ``M``
+        (``M`` times the gradient); the L2 part adds at most
+        :math:`\\lambda_2 \\max_j s_j^2` (1 in the metric of
+        :meth:`curvature_bound`). ``n`` is ``pool`` (see
+        :meth:`stochastic_gradient`). Returns the largest over the samples.
+        One pass over ``X``, in row chunks.
         """
         X = self.X
         n = X.shape[0] if pool is None else pool
         xp = namespace(self.weights)
-        s2 = self.scale[:, 0] ** 2
+        s = self.scale[:, 0]
         norms = []
-        for rows in row_chunks(X):
-            chunk = X[rows, :]
-            if sp.issparse(chunk):
+        if sp.issparse(X) and metric is None:  # without densifying rows
+            s2 = s**2
+            for rows in row_chunks(X):
+                chunk = X[rows, :]
                 norms.append(
                     chunk.multiply(chunk) @ s2
                     - 2 * (chunk @ (s2 * self.offset))
                     + s2 @ self.offset**2
                 )
-            else:
-                centred = (chunk - self.offset) * s2**0.5
-                norms.append(total(centred * centred, axis=1))
-        norms = xp.concat(norms) if xp is not np else np.concatenate(norms)
-        if self.fit_intercept:
-            norms = norms + self.intercept_scale**2
-        curvature = self.loss.curvature * norms
-        ridge = self.l2.alpha * float(xp.max(s2))
-        return float(xp.max(n * self.weights * curvature)) + ridge
+            norms = np.concatenate(norms)
+            if self.fit_intercept:
+                norms = norms + self.intercept_scale**2
+        else:
+            q = self.n_features + int(self.fit_intercept)
+            size = max(1, 2**18 // q)
+            for start in range(0, X.shape[0], size):
+                chunk = X[start : start + size, :]
+                chunk = chunk.toarray() if sp.issparse(chunk) else chunk
+                A = (chunk - self.offset) * s
+                if self.fit_intercept:
+                    ones = zeros((A.shape[0], 1), like=A) + self.intercept_scale
+                    A = (
+                        xp.concat([A, ones], axis=1)
+                        if xp is not np
+                        else np.hstack([A, ones])
+                    )
+                AM = A if metric is None else astype(A, metric.dtype) @ metric
+                norms.append(total(AM * A, axis=1))
+            norms = xp.concat(norms) if xp is not np else np.concatenate(norms)
+        curvature = n * self.weights * (self.loss.curvature * norms)
+        ridge = 1.0 if metric is not None else self.l2.alpha * float(xp.max(s * s))
+        return float(xp.max(curvature)) + ridge * (self.l2.alpha > 0)
 
     def curvature_matrices(self, Z):
         """The Hessian of the smooth part with respect to ``V``, in blocks.
@@ -461,9 +479,43 @@ class Objective:
         D = column_stack(
             [weights * (H[:, j, m] if loss.coupled else H[:, j]) for j, m in pairs]
         )
-        M, u, totals = weighted_gram(self.X[rows, :], D, self.offset)
+        blocks = self._blocks(self.X[rows, :], D, pairs)
+        if not loss.coupled:
+            return blocks
+        q = blocks.shape[1]
+        # The softmax does not change when one number is added to every class's
+        # raw prediction: P is singular along "the same change of an unpenalized
+        # coefficient in every class". The gradient is orthogonal to those
+        # directions, so adding a multiple of all-ones there (the same entry
+        # of every class's block) leaves the step P^+ grad as it is and lets P
+        # factor by Cholesky. Not for penalized coefficients: an L1 penalty
+        # slopes along those directions, and the orthant-wise step must see them
+        # as flat to follow that slope (see optimizers._solve_block).
+        free = zeros((q,), like=blocks)
+        if self.l2.alpha == 0 and self.l1.alpha == 0:
+            free += 1.0
+        elif self.fit_intercept:
+            free[p] = 1.0
+        diagonal = np.diagonal if xp is np else xp.linalg.diagonal
+        own = [i for i, (j, m) in enumerate(pairs) if j == m]  # each class's block
+        trace = sum(xp.sum(diagonal(blocks[i, ...])) for i in own)
+        level = float(trace) / (k * q) or 1.0
+        shift = eye(q, like=blocks) * (level * free)
+        P = zeros((k * q, k * q), like=blocks)
+        for i, (j, m) in enumerate(pairs):
+            block = blocks[i, ...] + shift
+            P[j * q : (j + 1) * q, m * q : (m + 1) * q] = block
+            P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
+        return P[None, ...]
+
+    def _blocks(self, X, D, pairs):
+        """The blocks of :meth:`curvature_matrices` for the weighted curvatures
+        ``D`` (n, len(pairs)) of the output ``pairs``, in float64 where the
+        device has it."""
+        p, xp = self.n_features, namespace(D)
+        M, u, totals = weighted_gram(X, D, self.offset)
         # in float64 whatever X's dtype, where the device has float64
-        dtype = xp.float64 if xp is np else max_float_dtype(xp, device(Z))
+        dtype = xp.float64 if xp is np else max_float_dtype(xp, device(D))
         M, u, totals = astype(M, dtype), astype(u, dtype), astype(totals, dtype)
         s = astype(self.scale[:, 0], dtype)
         q = p + int(self.fit_intercept)
@@ -484,32 +536,17 @@ class Objective:
             blocks[i, ...] = 0.5 * (blocks[i, ...] + blocks[i, ...].T)
             if j == m:
                 blocks[i, ...] += ridge
-        if not loss.coupled:
-            return blocks
-        # The softmax does not change when one number is added to every class's
-        # raw prediction: P is singular along "the same change of an unpenalized
-        # coefficient in every class". The gradient is orthogonal to those
-        # directions, so adding a multiple of all-ones there (the same entry
-        # of every class's block) leaves the step P^+ grad as it is and lets P
-        # factor by Cholesky. Not for penalized coefficients: an L1 penalty
-        # slopes along those directions, and the orthant-wise step must see them
-        # as flat to follow that slope (see optimizers._solve_block).
-        free = zeros((q,), like=M)
-        if self.l2.alpha == 0 and self.l1.alpha == 0:
-            free += 1.0
-        elif self.fit_intercept:
-            free[p] = 1.0
-        diagonal = np.diagonal if xp is np else xp.linalg.diagonal
-        own = [i for i, (j, m) in enumerate(pairs) if j == m]  # each class's block
-        trace = sum(xp.sum(diagonal(blocks[i, ...])) for i in own)
-        level = float(trace) / (k * q) or 1.0
-        shift = eye(q, like=M) * (level * free)
-        P = zeros((k * q, k * q), like=M)
-        for i, (j, m) in enumerate(pairs):
-            block = blocks[i, ...] + shift
-            P[j * q : (j + 1) * q, m * q : (m + 1) * q] = block
-            P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
-        return P[None, ...]
+        return blocks
+
+    def curvature_bound(self):
+        """The curvature bound :math:`c A^\\top \\operatorname{diag}(w) A +
+        \\lambda_2 \\operatorname{diag}(s^2, 0)` (q, q), with ``c`` the loss's
+        bound: it lies above the Hessian everywhere (Böhning's bound for the
+        softmax, shared by every class), so steps in its metric have a
+        curvature of at most 1. One pass over ``X`` with ``q`` times the
+        work of a product."""
+        D = self.loss.curvature * self.weights[:, None]
+        return self._blocks(self.X, D, [(0, 0)])[0, ...]
 
     def unbounded(self, Z):
         """Whether the objective has no minimum: no penalty, and ``Z`` separates

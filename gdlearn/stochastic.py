@@ -72,10 +72,11 @@ import time
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._array_api import any_nonzero
+from ._array_api import any_nonzero, astype, eye
 from .optimizers import (
     OptimizeResult,
     _diverged,
+    _factor,
     _max_iter_message,
     _print_progress,
     _report_schedule,
@@ -92,6 +93,7 @@ __all__ = [
     "SCHEDULES",
     "VarianceReduced",
     "auto_learning_rate",
+    "curvature_metric",
     "minimize_sgd",
     "sgd_epoch",
 ]
@@ -171,15 +173,25 @@ SCHEDULES = {
 }
 
 
-def auto_learning_rate(objective, batch_size, rows=None):
+def auto_learning_rate(objective, batch_size, rows=None, metric=None):
     """:math:`1 / L_B` of the module docstring for mini-batches of ``batch_size``
-    drawn from ``rows`` (all samples by default)."""
+    drawn from ``rows`` (all samples by default), for steps in ``metric``."""
     n = objective.X.shape[0] if rows is None else len(rows)
     m = min(batch_size, n)
-    largest = objective.sample_curvature(n)
+    largest = objective.sample_curvature(n, metric)
     spread = (n - m) / (m * max(n - 1, 1))
-    L_B = (1 - spread) * objective.diagonal_curvature + spread * largest
-    return 1.0 / L_B
+    whole = 1.0 if metric is not None else objective.diagonal_curvature
+    return 1.0 / ((1 - spread) * whole + spread * largest)
+
+
+def curvature_metric(objective):
+    """The pseudo-inverse of :meth:`~gdlearn._objective.Objective.curvature_bound`
+    (q, q): steps ``-eta * metric @ g`` see a curvature of at most 1 in every
+    direction, however correlated or unevenly scaled the features are."""
+    P = objective.curvature_bound()
+    (solve,) = _factor(P[None, ...])
+    metric = solve(eye(P.shape[0], like=P))
+    return 0.5 * (metric + metric.T)
 
 
 def batches(n, batch_size, rng, rows=None):
@@ -202,11 +214,13 @@ def sgd_epoch(
     l1_step=proximal_step,
     rows=None,
     anchor=None,
+    metric=None,
 ):
     """One pass over the samples ``rows`` (default all) of ``objective``, a
     mini-batch step at a time; the last iterate, or their average when the
     schedule averages. ``anchor``, ``(V, Z, grad)`` at the start of the
-    epoch, makes the steps variance-reduced."""
+    epoch, makes the steps variance-reduced; ``metric`` (q, q) turns each
+    gradient ``g`` into ``metric @ g`` (no L1 part then)."""
     n = objective.X.shape[0]
     pool = n if rows is None else len(rows)
     chunks = batches(n, batch_size, rng, rows)
@@ -214,6 +228,8 @@ def sgd_epoch(
     with np.errstate(over="ignore", invalid="ignore"):
         for count, batch in enumerate(chunks, start=1):
             grad = objective.stochastic_gradient(batch, V, pool, anchor)
+            if metric is not None:
+                grad = astype(metric @ astype(grad, metric.dtype), V.dtype)
             V = l1_step(objective, V, grad, schedule.rate())
             schedule.epochs += 1 / len(chunks)
             if schedule.average:
@@ -236,6 +252,7 @@ def minimize_sgd(
     rows=None,
     validation=None,
     backoff=False,
+    metric=None,
     verbose=0,
 ):
     """Minimize ``objective`` by epochs of mini-batch steps; see the module docstring.
@@ -248,7 +265,7 @@ def minimize_sgd(
     no extra pass over ``X``, and the coefficients returned are those of its
     best epoch. With ``backoff`` an epoch that blows the objective up is
     undone and the rate divided by 4; without, it raises the error that
-    names ``learning_rate``. ``n_iter`` of the result counts epochs.
+    names ``learning_rate``. ``metric`` is :func:`sgd_epoch`'s. ``n_iter`` of the result counts epochs.
 
     Examples
     --------
@@ -265,11 +282,15 @@ def minimize_sgd(
     """
     started = time.perf_counter()
     rng = check_random_state(random_state) if shuffle else None
+    # the full-batch step: in the metric of the curvature bound, 1
+    max_rate = 1.0 if metric is not None else 1 / objective.diagonal_curvature
+    probe = None  # the gradient's shrink factor before the rate was doubled
     V = V0
     Z = objective.raw(V)
     F, grad, noise = objective.smooth_value_and_gradient(Z, V)
     f = f_start = F + objective.l1_value(V)
     threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
+    gnorm = _stationarity(objective, V, grad)
     best, best_V, unchanged = math.inf, V, 0
     curve, converged = [], False
     message = _max_iter_message(max_iter).replace("iterations", "epochs")
@@ -279,21 +300,42 @@ def minimize_sgd(
         V_prev, Z_prev, grad_prev, f_prev = V, Z, grad, f
         epochs = schedule.epochs
         anchor = (V, Z, grad) if schedule.variance_reduced else None
-        V = sgd_epoch(objective, V, schedule, batch_size, rng, l1_step, rows, anchor)
+        V = sgd_epoch(
+            objective, V, schedule, batch_size, rng, l1_step, rows, anchor, metric
+        )
         with np.errstate(over="ignore", invalid="ignore"):
             Z = objective.raw(V)
             F, grad, noise = objective.smooth_value_and_gradient(Z, V)
             f = F + objective.l1_value(V)
-        if not f <= 2 * max(f_prev, f_start) + noise:  # blown up, or not finite
+        # Variance-reduced steps decrease the objective when the rate suits. The
+        # estimated rate is a safe one, often a small one: an epoch that shrinks
+        # the gradient by less than a factor 4/3 is followed by one at twice the
+        # rate, which is kept if it shrinks the gradient by more, and halved
+        # back otherwise; an epoch that increases the objective is undone.
+        bold = backoff and schedule.variance_reduced
+        worse = (
+            f > f_prev + noise if bold else not f <= 2 * max(f_prev, f_start) + noise
+        )
+        if worse or not math.isfinite(f):
             if not backoff:
                 raise _diverged(schedule.eta)
-            schedule.eta /= 4
-            schedule.epochs = epochs
+            schedule.eta /= 2 if bold else 4
+            schedule.epochs, probe = epochs, None
             V, Z, grad, f = V_prev, Z_prev, grad_prev, f_prev
             curve.append(f)
             continue
         curve.append(f)
-        gnorm = _stationarity(objective, V, grad)
+        gnorm_prev, gnorm = gnorm, _stationarity(objective, V, grad)
+        if bold:
+            shrink = gnorm / gnorm_prev
+            if probe is not None and shrink >= probe:  # twice the rate did worse
+                schedule.eta /= 2
+                probe = None
+            elif shrink > 0.75 and 2 * schedule.eta <= max_rate:
+                schedule.eta *= 2
+                probe = shrink
+            else:
+                probe = None
         if report(it):
             _print_progress(it, f, gnorm, schedule.rate(), started)
         if gnorm <= threshold:
