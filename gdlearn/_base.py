@@ -429,24 +429,25 @@ class GDMixin:
     def _hold_out(self, y, sample_weight):
         """For ``early_stopping``: the training rows, and the sample weights of
         the training and of the held-out samples (zero elsewhere), split as
-        scikit-learn's SGD estimators split (stratified for a classifier)."""
+        scikit-learn's SGD estimators split: stratified for a classifier, unless
+        its smallest class has too few samples for that."""
         n = sample_weight.shape[0]
-        classifier = is_classifier(self)
-        split = StratifiedShuffleSplit if classifier else ShuffleSplit
-        splitter = split(
-            n_splits=1,
-            test_size=self.validation_fraction,
-            random_state=self.random_state,
+        options = dict(
+            test_size=self.validation_fraction, random_state=self.random_state
         )
-        try:
-            train, held = next(
-                splitter.split(np.zeros((n, 1)), to_numpy(y) if classifier else None)
-            )
-        except ValueError as error:
-            raise ValueError(
-                f"early_stopping cannot hold out validation_fraction="
-                f"{self.validation_fraction} of {n} samples: {error}"
-            ) from error
+        try:  # stratified, unless a class is too small for that
+            if not is_classifier(self):
+                raise ValueError("not a classifier")
+            split = StratifiedShuffleSplit(n_splits=1, **options)
+            train, held = next(split.split(np.zeros((n, 1)), to_numpy(y)))
+        except ValueError:
+            try:
+                train, held = next(ShuffleSplit(n_splits=1, **options).split(range(n)))
+            except ValueError as error:
+                raise ValueError(
+                    f"early_stopping cannot hold out validation_fraction="
+                    f"{self.validation_fraction} of {n} samples: {error}"
+                ) from error
         mask = zeros((n,), like=sample_weight)
         mask[asarray(held, like=mask, dtype=namespace(mask).int64)] = 1.0
         held_out = sample_weight * mask

@@ -422,7 +422,7 @@ class Objective:
             q = self.n_features + int(self.fit_intercept)
             size = max(1, 2**18 // q)
             for start in range(0, X.shape[0], size):
-                chunk = X[start : start + size, :]
+                chunk = X[start : min(start + size, X.shape[0]), :]
                 chunk = chunk.toarray() if sp.issparse(chunk) else chunk
                 A = (chunk - self.offset) * s
                 if self.fit_intercept:
@@ -547,6 +547,29 @@ class Objective:
         work of a product."""
         D = self.loss.curvature * self.weights[:, None]
         return self._blocks(self.X, D, [(0, 0)])[0, ...]
+
+    def canonical(self, V):
+        """``V`` with the drift along the softmax's flat directions taken out.
+
+        The softmax does not change when the same number is added to every
+        class's raw prediction, so the objective is flat along "the same
+        change of an unpenalized coefficient (the intercept; every coefficient
+        without a penalty) in every class". Gradients have no component
+        there, yet rounding errors, summed over thousands of stochastic steps,
+        do; the solution is the one whose unpenalized coefficients sum to zero
+        over the classes, where gradient steps from zero stay. The identity
+        for other losses.
+        """
+        if not self.loss.coupled:
+            return V
+        xp = namespace(V)
+        p = self.n_features
+        free = 0 if self.l2.alpha == 0 and self.l1.alpha == 0 else p
+        if free == V.shape[0]:
+            return V
+        V = copy(V)
+        V[free:, :] -= xp.mean(V[free:, :], axis=1, keepdims=True)
+        return V
 
     def unbounded(self, Z):
         """Whether the objective has no minimum: no penalty, and ``Z`` separates

@@ -234,7 +234,7 @@ def sgd_epoch(
             schedule.epochs += 1 / len(chunks)
             if schedule.average:
                 mean = V if mean is None else mean + (V - mean) / count
-    return mean if schedule.average else V
+    return objective.canonical(mean if schedule.average else V)
 
 
 def minimize_sgd(
@@ -291,7 +291,7 @@ def minimize_sgd(
     f = f_start = F + objective.l1_value(V)
     threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
     gnorm = _stationarity(objective, V, grad)
-    best, best_V, unchanged = math.inf, V, 0
+    best, best_V, unchanged, mark = math.inf, V, 0, math.inf
     curve, converged = [], False
     message = _max_iter_message(max_iter).replace("iterations", "epochs")
     report = _report_schedule(verbose)
@@ -311,7 +311,8 @@ def minimize_sgd(
         # estimated rate is a safe one, often a small one: an epoch that shrinks
         # the gradient by less than a factor 4/3 is followed by one at twice the
         # rate, which is kept if it shrinks the gradient by more, and halved
-        # back otherwise; an epoch that increases the objective is undone.
+        # back otherwise; an epoch that increases the objective is undone, and
+        # one that increases the gradient halves the rate.
         bold = backoff and schedule.variance_reduced
         worse = (
             f > f_prev + noise if bold else not f <= 2 * max(f_prev, f_start) + noise
@@ -327,9 +328,9 @@ def minimize_sgd(
         curve.append(f)
         gnorm_prev, gnorm = gnorm, _stationarity(objective, V, grad)
         if bold:
-            shrink = gnorm / gnorm_prev
-            if probe is not None and shrink >= probe:  # twice the rate did worse
-                schedule.eta /= 2
+            shrink = gnorm / gnorm_prev if gnorm_prev > 0 else 0.0
+            if shrink >= 1 or (probe is not None and shrink >= probe):
+                schedule.eta /= 2  # too fast for the noise, or no faster than half
                 probe = None
             elif shrink > 0.75 and 2 * schedule.eta <= max_rate:
                 schedule.eta *= 2
@@ -343,8 +344,12 @@ def minimize_sgd(
             break
         value = f if validation is None else validation.smooth_value(Z, V)
         slack = max(noise, 1e-12 * abs(best)) if math.isfinite(best) else 0.0
-        if value < best - slack:
-            best, best_V, unchanged = value, V, 0
+        # where the objective is flat to its rounding, variance-reduced steps
+        # still sharpen the coefficients: a gradient 10% smaller counts too
+        sharper = schedule.variance_reduced and validation is None
+        sharper = sharper and gnorm < 0.9 * mark
+        if value < best - slack or sharper:
+            best, best_V, unchanged, mark = min(value, best), V, 0, gnorm
         else:
             unchanged += 1
         if unchanged >= n_iter_no_change:

@@ -32,6 +32,10 @@ ESTIMATORS = [
     LogisticRegressionGD(solver="lbfgs"),
     RidgeGD(solver="lbfgs", fit_intercept=False),
     LassoGD(fit_intercept=False, precondition=False),
+    RidgeGD(solver="sgd"),
+    LassoGD(solver="sgd"),
+    LogisticRegressionGD(solver="sgd"),
+    LogisticRegressionGD(solver="sgd", l1_ratio=0.5),
 ]
 
 
