@@ -9,6 +9,7 @@ setup (validation, objective), optimize, check convergence, finalize
 
 from __future__ import annotations
 
+import copy
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -362,10 +363,11 @@ class GDMixin:
                 f"target(s), but the model was fitted on "
                 f"{1 if self.coef_.ndim < 2 else self.coef_.shape[0]}."
             )
-        f_start, epochs = objective.value(V), schedule.epochs
+        f_start = objective.value(V)
         rng = check_random_state(self.random_state) if self.shuffle else None
         l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
         while True:
+            before = copy.copy(schedule)
             V_new = sgd_epoch(
                 objective, V, schedule, batch_size, rng, l1_step, metric=metric
             )
@@ -375,8 +377,8 @@ class GDMixin:
                 break
             if not backoff or schedule.eta < 1e-12 * schedule.eta0:
                 raise _diverged(schedule.eta)
-            schedule.eta /= 4  # the guessed rate was too large: redo the epoch
-            schedule.epochs = epochs
+            schedule = before  # the guessed rate was too large: redo the epoch
+            schedule.eta /= 4
         self._finalize(objective, V_new, y)
         self._sgd_state = dict(
             coordinates=objective.coordinates,

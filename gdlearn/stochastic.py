@@ -134,13 +134,31 @@ class InvScaling(Constant):
 
 
 class Averaged(Constant):
-    """:math:`\\eta_0 / \\sqrt{1 + e}` after ``e`` epochs, each epoch ending at
-    the average of its iterates: the default of ``partial_fit``."""
+    """:math:`\\eta_0 / \\sqrt{1 + e}` after ``e`` epochs, and the model is an
+    average of the iterates: the default of ``partial_fit``.
+
+    The iterates go on from one call to the next; the average weighs the
+    ``t``-th step by about :math:`t^3` (polynomial-decay averaging, Shamir
+    and Zhang, ICML 2013): :math:`\\bar V_t = (1 - \\tfrac{4}{t + 3}) \\bar
+    V_{t-1} + \\tfrac{4}{t + 3} V_t`, so that the first, far-off iterates
+    fade fast.
+    """
 
     average = True
 
+    def __init__(self, eta0: float):
+        super().__init__(eta0)
+        self.iterate, self.mean, self.steps = None, None, 0
+
     def rate(self):
         return self.eta / math.sqrt(1 + self.epochs)
+
+    def accumulate(self, V):
+        """Count the step to ``V`` into the average."""
+        self.steps += 1
+        weight = 4 / (self.steps + 3)
+        self.iterate = V
+        self.mean = V if self.mean is None else self.mean + weight * (V - self.mean)
 
 
 class VarianceReduced(Constant):
@@ -224,17 +242,18 @@ def sgd_epoch(
     n = objective.X.shape[0]
     pool = n if rows is None else len(rows)
     chunks = batches(n, batch_size, rng, rows)
-    mean = None
+    if schedule.average and schedule.iterate is not None:
+        V = schedule.iterate  # the iterates go on where they were
     with np.errstate(over="ignore", invalid="ignore"):
-        for count, batch in enumerate(chunks, start=1):
+        for batch in chunks:
             grad = objective.stochastic_gradient(batch, V, pool, anchor)
             if metric is not None:
                 grad = astype(metric @ astype(grad, metric.dtype), V.dtype)
             V = l1_step(objective, V, grad, schedule.rate())
             schedule.epochs += 1 / len(chunks)
             if schedule.average:
-                mean = V if mean is None else mean + (V - mean) / count
-    return objective.canonical(mean if schedule.average else V)
+                schedule.accumulate(V)
+    return objective.canonical(schedule.mean if schedule.average else V)
 
 
 def minimize_sgd(

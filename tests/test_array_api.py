@@ -81,6 +81,9 @@ ESTIMATORS = [
     (LogisticRegressionGD(l1_ratio=1.0, C=0.5), "multiclass"),
     (LogisticRegressionGD(solver="accelerated"), "multiclass"),
     (LogisticRegressionGD(class_weight="balanced"), "multiclass"),
+    # the same batches (drawn by NumPy) on every library
+    (RidgeGD(alpha=10.0, solver="sgd", random_state=0), "regression"),
+    (LogisticRegressionGD(solver="sgd", random_state=0), "multiclass"),
 ]
 
 
