@@ -72,7 +72,7 @@ import time
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._array_api import any_nonzero, astype, eye
+from ._array_api import any_nonzero, astype, eye, namespace
 from .optimizers import (
     OptimizeResult,
     _diverged,
@@ -202,14 +202,36 @@ def auto_learning_rate(objective, batch_size, rows=None, metric=None):
     return 1.0 / ((1 - spread) * whole + spread * largest)
 
 
-def curvature_metric(objective):
+def curvature_metric(objective, Z=None):
     """The pseudo-inverse of :meth:`~gdlearn._objective.Objective.curvature_bound`
     (q, q): steps ``-eta * metric @ g`` see a curvature of at most 1 in every
-    direction, however correlated or unevenly scaled the features are."""
-    P = objective.curvature_bound()
-    (solve,) = _factor(P[None, ...])
-    metric = solve(eye(P.shape[0], like=P))
+    direction, however correlated or unevenly scaled the features are.
+
+    With raw predictions ``Z``, the pseudo-inverse of the curvature there
+    instead (:meth:`~gdlearn._objective.Objective.curvature_matrices`; (kq,
+    kq) for the softmax, which couples its classes): near the minimum of a
+    cross-entropy that is far below the bound, and the steps Newton's.
+    """
+    P = objective.curvature_bound()[None, ...] if Z is None else None
+    if P is None:
+        P = objective.curvature_matrices(Z)
+        if P.shape[0] > 1:  # one block per output would need a metric each
+            return None
+    (solve,) = _factor(P)
+    metric = solve(eye(P.shape[1], like=P))
     return 0.5 * (metric + metric.T)
+
+
+def _in_metric(metric, grad):
+    """``metric @ grad`` for ``grad`` (q, k): the same metric for every output,
+    or one (kq, kq) for all of them, ordered output by output."""
+    xp = namespace(grad)
+    g = astype(grad, metric.dtype)
+    q, k = grad.shape
+    if metric.shape[0] == q:
+        return astype(metric @ g, grad.dtype)
+    flat = metric @ xp.reshape(g.T, (-1,))
+    return astype(xp.reshape(flat, (k, q)).T, grad.dtype)
 
 
 def batches(n, batch_size, rng, rows=None):
@@ -248,7 +270,7 @@ def sgd_epoch(
         for batch in chunks:
             grad = objective.stochastic_gradient(batch, V, pool, anchor)
             if metric is not None:
-                grad = astype(metric @ astype(grad, metric.dtype), V.dtype)
+                grad = _in_metric(metric, grad)
             V = l1_step(objective, V, grad, schedule.rate())
             schedule.epochs += 1 / len(chunks)
             if schedule.average:
@@ -304,6 +326,8 @@ def minimize_sgd(
     # the full-batch step: in the metric of the curvature bound, 1
     max_rate = 1.0 if metric is not None else 1 / objective.diagonal_curvature
     probe = None  # the gradient's shrink factor before the rate was doubled
+    refresh = metric is not None and not objective.loss.constant_curvature
+    refreshed = 0
     V = V0
     Z = objective.raw(V)
     F, grad, noise = objective.smooth_value_and_gradient(Z, V)
@@ -356,6 +380,15 @@ def minimize_sgd(
                 probe = shrink
             else:
                 probe = None
+            # Slow progress that a faster rate does not cure: a cross-entropy far
+            # below its curvature bound. Steer by its curvature here instead
+            # (refreshed at most every 5 epochs), which near the minimum makes
+            # the steps Newton's.
+            slow = shrink > 0.75 and probe is None
+            if slow and refresh and it >= refreshed + 5:
+                steered = curvature_metric(objective, Z)
+                metric = metric if steered is None else steered
+                refreshed = it
         if report(it):
             _print_progress(it, f, gnorm, schedule.rate(), started)
         if gnorm <= threshold:
