@@ -420,6 +420,7 @@ class GDMixin:
     def _finalize(self, objective, V, y):
         """``coef_`` and ``intercept_`` from the optimizer's ``V``, refusing non-finite ones."""
         W, b = objective.to_coef(V)
+        W = W + 0.0  # -0.0, which soft-thresholding leaves, prints as 0
         xp = namespace(W)
         if not (xp.all(xp.isfinite(W)) and xp.all(xp.isfinite(b))):
             raise FloatingPointError(

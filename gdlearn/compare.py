@@ -119,7 +119,8 @@ def candidates(
 ):
     """Unfitted estimators minimizing the objective of gdlearn's ``name``:
     gdlearn's own first (its default solver, then the alternatives), then
-    scikit-learn's solvers, then the SGD estimator with matched regularization.
+    scikit-learn's solvers, then gdlearn's and scikit-learn's SGD (with
+    matched regularization) side by side.
     """
     n = n_samples
     sgd = n_outputs == 1
@@ -128,6 +129,7 @@ def candidates(
             LinearRegressionGD(),
             LinearRegressionGD(solver="accelerated"),
             sk.LinearRegression(),
+            LinearRegressionGD(solver="sgd", random_state=0),
             *([sk.SGDRegressor(penalty=None)] if sgd else []),
         ]
     if name == "RidgeGD":
@@ -136,6 +138,7 @@ def candidates(
             RidgeGD(alpha=alpha),
             RidgeGD(alpha=alpha, solver="accelerated"),
             *(sk.Ridge(alpha=alpha, solver=s) for s in solvers),
+            RidgeGD(alpha=alpha, solver="sgd", random_state=0),
             *([sk.SGDRegressor(penalty="l2", alpha=alpha / n)] if sgd else []),
         ]
     if name == "LassoGD":
@@ -144,6 +147,7 @@ def candidates(
             LassoGD(alpha=alpha, solver="accelerated"),
             LassoGD(alpha=alpha, l1_method="subgradient"),
             sk.Lasso(alpha=alpha),
+            LassoGD(alpha=alpha, solver="sgd", random_state=0),
             *([sk.SGDRegressor(penalty="l1", alpha=alpha)] if sgd else []),
         ]
     if name == "ElasticNetGD":
@@ -152,6 +156,7 @@ def candidates(
             ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, solver="accelerated"),
             ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, l1_method="subgradient"),
             sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio),
+            ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, solver="sgd", random_state=0),
             *(
                 [sk.SGDRegressor(penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio)]
                 if sgd
@@ -166,6 +171,7 @@ def candidates(
         LogisticRegressionGD(C=C, solver="accelerated"),
         *(sk.LogisticRegression(C=C, solver=s) for s in solvers),
         *([sk.LogisticRegression(C=C, solver="liblinear")] if binary else []),
+        LogisticRegressionGD(C=C, solver="sgd", random_state=0),
         *([sk.SGDClassifier(loss="log_loss", **penalty)] if binary else []),
     ]
 

@@ -61,7 +61,21 @@ preconditioned coordinates: :math:`\\eta_0 = 1 / L_B` for the textbook
 schedules and :math:`1 / (4 L_B)` for the variance-reduced steps, as SVRG's
 analysis asks. That guess of ``L`` is a lower bound; when an epoch at the
 guessed rate blows the objective up, the epoch is undone and the rate
-divided by 4, so the default never diverges.
+divided by 4 (by 2 for the variance-reduced steps), so the default never
+diverges. :math:`L_{max}` bounds the heaviest sample, so the guess is often
+a small one: the variance-reduced rate doubles after an epoch that shrinks
+the gradient by less than a factor 4/3, keeps the double if that shrinks it
+faster, and halves after an epoch that makes the gradient grow.
+
+Up to 1,000 unknowns and without an L1 part the steps are taken in the
+metric of the curvature bound :math:`P` (:func:`curvature_metric`,
+``P^+ g`` in place of ``g``), which takes the scales and correlations of
+the features out of the rate, as Newton's method does. For a cross-entropy
+the curvature near the minimum lies far below that bound (well-separated
+samples), so where the gradient keeps shrinking slowly at every rate tried,
+the metric becomes the curvature at the epoch's start instead, refreshed at
+most every 5 epochs: raw breast_cancer then takes 35 epochs instead of 158,
+digits 49 instead of 10,000.
 """
 
 from __future__ import annotations
@@ -304,9 +318,10 @@ def minimize_sgd(
     same ``X`` in the same coordinates with weights on the held-out samples
     only: its value is then monitored in place of the training objective, at
     no extra pass over ``X``, and the coefficients returned are those of its
-    best epoch. With ``backoff`` an epoch that blows the objective up is
-    undone and the rate divided by 4; without, it raises the error that
-    names ``learning_rate``. ``metric`` is :func:`sgd_epoch`'s. ``n_iter`` of the result counts epochs.
+    best epoch. With ``backoff`` (the rate was estimated) an epoch that blows
+    the objective up is undone and the rate lowered, and variance-reduced
+    rates adapt as the module docstring says; without, such an epoch raises
+    the error that names ``learning_rate``. ``metric`` is :func:`sgd_epoch`'s. ``n_iter`` of the result counts epochs.
 
     Examples
     --------
