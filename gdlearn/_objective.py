@@ -203,6 +203,7 @@ class Objective:
     ):
         penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
         self.X, self.Y, self.loss = X, Y, loss
+        self._pending = None  # see smooth_value
         self.l2, self.l1 = L2(penalty.l2), L1(penalty.l1)
         self.fit_intercept = fit_intercept
         dtype = X.dtype
@@ -292,10 +293,17 @@ class Objective:
         return Z
 
     def smooth_value(self, Z, V):
-        """Data term plus L2 penalty, from raw predictions ``Z = raw(V)``."""
+        """Data term plus L2 penalty, from raw predictions ``Z = raw(V)``.
+
+        The loss's derivative at ``Z`` comes out of the same work (one
+        log-softmax for the multinomial), and is kept for a
+        :meth:`smooth_value_and_gradient` at this very ``Z``: the trial point
+        of a line search that is accepted, which is most of them.
+        """
         W = self.scale * V[: self.n_features, :]
-        data = self.weights @ self.loss.pointwise(self.Y, Z)
-        return float(data) + self.l2.value(W)
+        values, dloss = self.loss.value_and_gradient(self.Y, Z)
+        self._pending = (Z, values, dloss)
+        return float(self.weights @ values) + self.l2.value(W)
 
     def smooth_value_and_gradient(self, Z, V):
         """:meth:`smooth_value`, its gradient with respect to ``V``, and its noise.
@@ -313,7 +321,11 @@ class Objective:
         bounded through :math:`\\sum_i w_i \\lVert x_i \\rVert^2` (the column
         statistics) so that weighted and repeated samples agree.
         """
-        values, dloss = self.loss.value_and_gradient(self.Y, Z)
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] is Z:
+            values, dloss = pending[1:]
+        else:
+            values, dloss = self.loss.value_and_gradient(self.Y, Z)
         xp = namespace(Z)
         G = self.weights[:, None] * dloss
         grad, W = self._backprop(self.X, G, V)
