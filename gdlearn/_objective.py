@@ -202,6 +202,11 @@ class Objective:
         coordinates=None,
     ):
         penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
+        if isinstance(Y, np.ndarray) and Y.shape[1] > 1:
+            # each output's column contiguous, as raw() returns Z: the softmax
+            # reduces across the classes of a row, which NumPy does 10 to 20
+            # times faster over contiguous columns than along short rows
+            Y = np.asfortranarray(Y)
         self.X, self.Y, self.loss = X, Y, loss
         self._pending = None  # see smooth_value
         self.l2, self.l1 = L2(penalty.l2), L1(penalty.l1)
@@ -284,10 +289,18 @@ class Objective:
         """Raw predictions :math:`Z = X W + \\mathbf 1 b^\\top`: one pass over ``X``."""
         return self._raw(self.X, V)
 
+    def raw_start(self, V):
+        """:meth:`raw`, without reading ``X`` when ``V`` is zero (a cold start)."""
+        if any_nonzero(V):
+            return self.raw(V)
+        xp = namespace(self.Y)
+        return np.zeros_like(self.Y) if xp is np else xp.zeros_like(self.Y)
+
     def _raw(self, X, V):
         p = self.n_features
         W = self.scale * V[:p, :]
-        Z = X @ W
+        # for several outputs, the same product in Y's (Fortran) layout
+        Z = (W.T @ X.T).T if isinstance(X, np.ndarray) and W.shape[1] > 1 else X @ W
         if self.fit_intercept:
             Z += self.intercept_scale * V[p, :] - self.offset @ W
         return Z

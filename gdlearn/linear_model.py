@@ -104,7 +104,7 @@ default='auto'
         ``n_iter_no_change`` epochs).
     max_iter : int, default=10000
         Maximum number of iterations (each reads X about twice).
-    tol : float, default=1e-8
+    tol : float, default=1e-6
         Stop when the gradient mapping, ``(v - v_new) / step`` in the
         optimizer's coordinates, has max-norm at most ``tol`` times that of
         the gradient at zero coefficients ('newton': of the gradient, or with
@@ -276,7 +276,7 @@ class LinearRegressionGD(_RegressorGD):
         solver="auto",
         learning_rate="auto",
         max_iter=10_000,
-        tol=1e-8,
+        tol=1e-6,
         precondition=True,
         warm_start=False,
         verbose=0,
@@ -361,7 +361,7 @@ class RidgeGD(_RegressorGD):
         solver="auto",
         learning_rate="auto",
         max_iter=10_000,
-        tol=1e-8,
+        tol=1e-6,
         precondition=True,
         warm_start=False,
         verbose=0,
@@ -454,7 +454,7 @@ class ElasticNetGD(_RegressorGD):
         solver="auto",
         learning_rate="auto",
         max_iter=10_000,
-        tol=1e-8,
+        tol=1e-6,
         precondition=True,
         warm_start=False,
         verbose=0,
@@ -547,7 +547,7 @@ class LassoGD(ElasticNetGD):
         solver="auto",
         learning_rate="auto",
         max_iter=10_000,
-        tol=1e-8,
+        tol=1e-6,
         precondition=True,
         warm_start=False,
         verbose=0,
@@ -656,7 +656,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         solver="auto",
         learning_rate="auto",
         max_iter=10_000,
-        tol=1e-8,
+        tol=1e-6,
         precondition=True,
         warm_start=False,
         verbose=0,

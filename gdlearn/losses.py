@@ -196,9 +196,16 @@ class MultinomialCrossEntropy:
         return softmax(Z) - Y
 
     def value_and_gradient(self, Y, Z):
-        """``(pointwise(Y, Z), gradient(Y, Z))`` from one log-softmax."""
-        log_p = log_softmax(Z)
-        return -rowdot(Y, log_p), namespace(Z).exp(log_p) - Y
+        """``(pointwise(Y, Z), gradient(Y, Z))`` from one exponential of ``Z``:
+        with :math:`m` the row maximum and :math:`E = e^{z - m}`, the loss is
+        :math:`\\log \\sum_k E_k - y^\\top (z - m)` and the softmax is
+        :math:`E / \\sum_k E_k`."""
+        xp = namespace(Z)
+        shifted = Z - xp.max(Z, axis=1, keepdims=True)
+        target = rowdot(Y, shifted)
+        E = xp.exp(shifted)
+        sums = total(E, axis=1, keepdims=True)
+        return xp.log(sums[:, 0]) - target, E / sums - Y
 
     def second_derivative(self, Y, Z):
         """The Hessian :math:`\\operatorname{diag}(p) - p p^\\top` of each sample, (n, K, K)."""

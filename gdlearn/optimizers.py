@@ -55,7 +55,6 @@ from ._array_api import (
     max_abs,
     namespace,
     vdot,
-    zeros,
 )
 
 __all__ = [
@@ -395,7 +394,7 @@ def minimize_newton(
     started = time.perf_counter()
     l1 = objective.has_l1
     V = V0
-    Z = objective.raw(V) if any_nonzero(V) else zeros(objective.Y.shape, like=V)
+    Z = objective.raw_start(V)
     F, grad, noise = objective.smooth_value_and_gradient(Z, V)
     F += objective.l1_value(V)
     f_start = F
@@ -496,7 +495,7 @@ def minimize_lbfgs(objective, V0, *, memory=10, max_iter=1000, tol=1e-4, verbose
     """
     started = time.perf_counter()
     V = V0
-    Z = objective.raw(V) if any_nonzero(V) else zeros(objective.Y.shape, like=V)
+    Z = objective.raw_start(V)
     F, grad, noise = objective.smooth_value_and_gradient(Z, V)
     threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
     gnorm = max_abs(grad)
