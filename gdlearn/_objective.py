@@ -64,6 +64,7 @@ from ._array_api import (
     namespace,
     take_rows,
     total,
+    vdot,
     zeros,
 )
 from ._compat import max_float_dtype
@@ -146,13 +147,15 @@ def _chunked_gram(X, d, center):
     c^\\top)` for dense ``X``, a row chunk at a time (``d`` of any sign)."""
     xp = namespace(d)
     M = zeros((X.shape[1], X.shape[1]), like=d)
-    nonnegative = xp.all(d >= 0)
+    # one sign throughout (the softmax's cross-class curvature is never
+    # positive): a symmetric rank-k update, half the work
+    sign = 1.0 if xp.all(d >= 0) else -1.0 if xp.all(d <= 0) else 0.0
     centred = not isinstance(center, float) and any_nonzero(center)
     for rows in row_chunks(X):
         chunk = X[rows, :] - center if centred else X[rows, :]
-        if nonnegative:  # a symmetric rank-k update: half the work
-            root = xp.sqrt(d[rows])[:, None] * chunk
-            M += root.T @ root
+        if sign:
+            root = xp.sqrt(sign * d[rows])[:, None] * chunk
+            M += sign * (root.T @ root)
         else:
             M += chunk.T @ (d[rows][:, None] * chunk)
     return M
@@ -373,6 +376,17 @@ class Objective:
             grad[p, :] = self.intercept_scale * grad_b
         grad[:p, :] = self.scale * grad_W
         return grad, W
+
+    def line_curvature(self, U, D):
+        """For a loss of constant curvature (the squared error), the second
+        derivative of the smooth part along ``D``, from ``U = raw(D)``:
+        :math:`c \\sum_i w_i \\lVert u_i \\rVert^2 + \\lambda_2 \\lVert s \\odot
+        D_W \\rVert^2`. The smooth part is then a parabola along any line, and
+        its minimum along ``D`` lies at ``-slope / line_curvature``."""
+        DW = self.scale * D[: self.n_features, :]
+        return self.loss.curvature * float(self.weights @ total(U * U, axis=1)) + (
+            self.l2.alpha * vdot(DW, DW)
+        )
 
     def smooth_gradient(self, Z, V):
         """Gradient of :meth:`smooth_value` with respect to ``V``."""

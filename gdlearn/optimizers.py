@@ -516,6 +516,11 @@ def minimize_lbfgs(objective, V0, *, memory=10, max_iter=1000, tol=1e-4, verbose
                 Z = objective.raw(V)
             U = objective.raw(D)
             t = 1.0
+            if objective.loss.constant_curvature:
+                # a parabola along D: step to its minimum (exact line search,
+                # which makes L-BFGS conjugate gradients on a quadratic)
+                curvature = objective.line_curvature(U, D)
+                t = -float(slope) / curvature if curvature > 0 else 1.0
             while True:
                 V_new, Z_new = V + t * D, Z + t * U
                 F_new = objective.smooth_value(Z_new, V_new)

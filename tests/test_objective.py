@@ -272,6 +272,23 @@ def test_raw_is_linear(rng):
     )
 
 
+@pytest.mark.parametrize("name", ["squared", "multi-output"])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_line_curvature_is_the_second_difference_along_the_line(name, sparse, rng):
+    """L-BFGS's exact line search for the squared error: the smooth part is a
+    parabola along D, with the curvature line_curvature gives."""
+    X, Y, loss = _problem(name, rng, sparse=sparse)
+    sw = rng.uniform(0, 3, size=X.shape[0])
+    objective = Objective(X, Y, sw, loss, ElasticNet(0.3, 0.0))
+    V, D = _random_params(objective, rng), _random_params(objective, rng)
+
+    def along(t):
+        return objective.smooth_value(objective.raw(V + t * D), V + t * D)
+
+    second = along(1.0) - 2 * along(0.0) + along(-1.0)  # exact for a parabola
+    assert objective.line_curvature(objective.raw(D), D) == pytest.approx(second)
+
+
 def test_l1_prox_and_subgradient_in_scaled_coordinates(rng):
     """The prox in V-coordinates is the argmin of its definition, checked by brute force."""
     X, Y, loss = _problem("squared", rng)
