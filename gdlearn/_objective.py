@@ -95,12 +95,15 @@ def weighted_column_stats(X, weights, *, center):
     moment = namespace(X).zeros_like(mean)
     shift = mean if center else 0.0
     for rows in row_chunks(X):
-        chunk = X[rows, :] - shift
-        moment += weights[rows] @ (chunk * chunk)
+        chunk = X[rows, :] - shift  # a new array: squared in place where possible
+        square = (
+            np.square(chunk, out=chunk) if isinstance(chunk, np.ndarray) else chunk**2
+        )
+        moment += weights[rows] @ square
     return mean, moment
 
 
-def weighted_gram(X, D, center):
+def weighted_gram(X, D, center, u=None):
     """Weighted Gram matrices of the centred ``X``, one per column ``d`` of ``D``.
 
     Returns ``(M, u, t)`` stacked along a first axis of length ``r`` (the
@@ -114,13 +117,14 @@ def weighted_gram(X, D, center):
     :math:`M = X^\\top D X - c u^\\top - u c^\\top + t\\, c c^\\top` with the
     uncentred ``u``. Where that expansion would cancel (a column whose mean is
     large beside its spread, for a dense ``X``) the columns are centred chunk
-    by chunk instead.
+    by chunk instead. The uncentred ``u`` (r, p) may be given when it is
+    known, which saves a pass over ``X``.
     """
     r, p = D.shape[1], X.shape[1]
     xp = namespace(D)
     totals = xp.sum(D, axis=0)
     M = zeros((r, p, p), like=D)
-    u = (X.T @ D).T
+    u = (X.T @ D).T if u is None else u
     for j in range(r):
         d = D[:, j]
         if sp.issparse(X):
@@ -249,6 +253,7 @@ class Objective:
             self.intercept_scale = 1 / math.sqrt(loss.curvature)
             if fit_intercept:
                 self.offset = astype(mean, dtype)
+        self._column_mean = astype(mean, dtype)  # X.T @ weights, for weighted_gram
         if coordinates is not None:
             self.offset, self.scale, self.intercept_scale = coordinates
         # the largest diagonal entry of the curvature bound in V coordinates:
@@ -518,7 +523,12 @@ class Objective:
         D = column_stack(
             [weights * (H[:, j, m] if loss.coupled else H[:, j]) for j, m in pairs]
         )
-        blocks = self._blocks(self.X[rows, :], D, pairs)
+        # a constant curvature h: D = h * weights, so X.T @ D is h times the
+        # weighted column mean, already known
+        known = (
+            self._column_mean[None, :] * H[0, 0] if loss.constant_curvature else None
+        )
+        blocks = self._blocks(self.X[rows, :], D, pairs, known)
         if not loss.coupled:
             return blocks
         q = blocks.shape[1]
@@ -547,12 +557,12 @@ class Objective:
             P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
         return P[None, ...]
 
-    def _blocks(self, X, D, pairs):
+    def _blocks(self, X, D, pairs, u=None):
         """The blocks of :meth:`curvature_matrices` for the weighted curvatures
         ``D`` (n, len(pairs)) of the output ``pairs``, in float64 where the
         device has it."""
         p, xp = self.n_features, namespace(D)
-        M, u, totals = weighted_gram(X, D, self.offset)
+        M, u, totals = weighted_gram(X, D, self.offset, u)
         # in float64 whatever X's dtype, where the device has float64
         dtype = xp.float64 if xp is np else max_float_dtype(xp, device(D))
         M, u, totals = astype(M, dtype), astype(u, dtype), astype(totals, dtype)
@@ -585,7 +595,8 @@ class Objective:
         curvature of at most 1. One pass over ``X`` with ``q`` times the
         work of a product."""
         D = self.loss.curvature * self.weights[:, None]
-        return self._blocks(self.X, D, [(0, 0)])[0, ...]
+        u = self.loss.curvature * self._column_mean[None, :]
+        return self._blocks(self.X, D, [(0, 0)], u)[0, ...]
 
     def canonical(self, V):
         """``V`` with the drift along the softmax's flat directions taken out.
