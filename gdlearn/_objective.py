@@ -125,12 +125,14 @@ def weighted_gram(X, D, center, u=None):
     totals = xp.sum(D, axis=0)
     M = zeros((r, p, p), like=D)
     u = (X.T @ D).T if u is None else u
+    gram = None  # X.T @ X, shared by every constant column (the softmax at zero)
     for j in range(r):
         d = D[:, j]
         if sp.issparse(X):
             M[j, ...] = (X.T @ X.multiply(d[:, None]).tocsc()).toarray()
         elif xp.all(d == d[0]):  # one symmetric rank-k update on X itself
-            M[j, ...] = d[0] * (X.T @ X)
+            gram = X.T @ X if gram is None else gram
+            M[j, ...] = d[0] * gram
         else:
             M[j, ...] = _chunked_gram(X, d, 0.0)
     shift = totals[:, None] * center**2
