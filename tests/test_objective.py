@@ -116,6 +116,18 @@ def test_curvature_matrices_match_finite_differences(
         )
 
 
+def test_softmax_curvature_in_single_precision_estimates_the_hessian(rng):
+    X, Y, loss = _problem("multinomial", rng, n=3000, p=6)
+    objective = Objective(X, Y, np.ones(3000), loss)
+    objective.curvature_rows = 1000  # a subsample: every 3rd row, then float32
+    Z = objective.raw(0.1 * _random_params(objective, rng))
+    estimate = objective.curvature_matrices(Z)
+    objective.curvature_single = False
+    exact = objective.curvature_matrices(Z)
+    assert not np.array_equal(estimate, exact)
+    np.testing.assert_allclose(estimate, exact, atol=1e-5 * np.abs(exact).max())
+
+
 def test_curvature_on_a_subsample_estimates_the_hessian(rng):
     X, Y, loss = _problem("binary", rng, n=4000, p=4)
     objective = Objective(X, Y, np.ones(4000), loss)
