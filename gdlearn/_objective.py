@@ -85,21 +85,44 @@ def weighted_column_stats(X, weights, *, center):
 
     ``weights`` sum to one. Returns ``(mean, moment)`` where ``moment`` is the
     variance about ``mean`` when ``center`` is true and the raw second moment
-    :math:`\\sum_i w_i x_{ij}^2` otherwise. Dense ``X`` is read in row chunks
-    with the mean subtracted from each chunk (two passes, no cancellation).
+    :math:`\\sum_i w_i x_{ij}^2` otherwise. Dense NumPy ``X`` is read once, in
+    row chunks, for both sums; a column whose mean is so large beside its
+    spread that the variance :math:`\\overline{x^2} - \\bar x^2` would lose
+    more than a millionth to cancellation is read again with its mean
+    subtracted first (as other arrays are).
     """
     if sp.issparse(X):
         mean, var = mean_variance_axis(X, axis=0, weights=weights)
         return mean, var if center else var + mean**2
+    if not isinstance(X, np.ndarray):
+        return _two_pass_stats(X, weights, center)
+    mean, square = np.zeros(X.shape[1]), np.zeros(X.shape[1])
+    for rows in row_chunks(X):
+        chunk = X[rows, :]
+        mean += weights[rows] @ chunk
+        square += weights[rows] @ np.square(chunk)
+    mean, square = mean.astype(X.dtype, copy=False), square.astype(X.dtype, copy=False)
+    if not center:
+        return mean, square
+    var = np.maximum(square - mean**2, 0.0)
+    cancelled = np.flatnonzero(var <= 1e-6 * square)
+    if len(cancelled):
+        var[cancelled] = 0.0
+        for rows in row_chunks(X):
+            chunk = X[rows, :][:, cancelled] - mean[cancelled]
+            var[cancelled] += weights[rows] @ np.square(chunk, out=chunk)
+    return mean, var
+
+
+def _two_pass_stats(X, weights, center):
+    """:func:`weighted_column_stats` by two passes: the mean, then the moments
+    of row chunks with the mean subtracted (no cancellation)."""
     mean = weights @ X
     moment = namespace(X).zeros_like(mean)
     shift = mean if center else 0.0
     for rows in row_chunks(X):
-        chunk = X[rows, :] - shift  # a new array: squared in place where possible
-        square = (
-            np.square(chunk, out=chunk) if isinstance(chunk, np.ndarray) else chunk**2
-        )
-        moment += weights[rows] @ square
+        chunk = X[rows, :] - shift
+        moment += weights[rows] @ (chunk * chunk)
     return mean, moment
 
 

@@ -401,7 +401,7 @@ def minimize_newton(
     threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
     r = objective.l1_min_norm_subgradient(V, grad) if l1 else grad
     gnorm = max_abs(r)
-    factors, refresh = None, True
+    P, factors, refresh = None, None, True
     curve, converged, it = [], gnorm <= threshold, 0
     message = _max_iter_message(max_iter)
     report = _report_schedule(verbose)
@@ -409,7 +409,7 @@ def minimize_newton(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while not converged and it < max_iter:
             it += 1
-            if refresh or factors is None:
+            if refresh or P is None:
                 P = objective.curvature_matrices(Z)
                 factors = None if l1 else _factor(P)
             if l1:
