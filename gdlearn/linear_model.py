@@ -177,11 +177,12 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints = dict(COMMON_CONSTRAINTS)
 
     def _encode_targets(self, y, sample_weight, partial=False):
-        # y of objects ([1, None]) passes validate_data and becomes NaN only here
-        with _numeric("y"):
-            Y = check_array(
-                y, dtype=sample_weight.dtype, ensure_2d=False, input_name="y"
-            )
+        Y = astype(y, sample_weight.dtype)
+        if not bool(namespace(Y).all(namespace(Y).isfinite(Y))):
+            # y of objects ([1, None]) passes validate_data and becomes NaN only
+            # here: scikit-learn's check says so in its words
+            with _numeric("y"):
+                check_array(Y, ensure_2d=False, input_name="y")
         Y = namespace(Y).reshape(Y, (y.shape[0], -1))
         return Y, sample_weight, SquaredError()
 

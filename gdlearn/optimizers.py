@@ -699,7 +699,7 @@ def _cholesky_solver(block, rcond, xp):
     positive definite (its pivots spread wider than ``1 / rcond``)."""
     try:
         if xp is np:
-            factor = cho_factor(block)
+            factor = cho_factor(block, check_finite=False)  # pivots checked below
             pivots = np.diag(factor[0]) ** 2
         else:
             L = xp.linalg.cholesky(block)
@@ -710,7 +710,7 @@ def _cholesky_solver(block, rcond, xp):
     if not smallest > rcond * largest or not math.isfinite(largest):
         return None
     if xp is np:
-        return partial(cho_solve, factor)
+        return partial(cho_solve, factor, check_finite=False)
     L_inv = xp.linalg.inv(L)
     return lambda g: L_inv.T @ (L_inv @ astype(g, L_inv.dtype))
 
