@@ -151,14 +151,14 @@ def weighted_gram(X, D, center, u=None, single=False):
     M = zeros((r, p, p), like=D)
     u = (X.T @ D).T if u is None else u
     gram = None  # X.T @ X, shared by every constant column (the softmax at zero)
+    constant = [bool(c) for c in xp.all(D[:1, :] == D, axis=0)]
     varying = []
     for j in range(r):
-        d = D[:, j]
         if sp.issparse(X):
-            M[j, ...] = (X.T @ X.multiply(d[:, None]).tocsc()).toarray()
-        elif xp.all(d == d[0]):  # one symmetric rank-k update on X itself
+            M[j, ...] = (X.T @ X.multiply(D[:, j : j + 1]).tocsc()).toarray()
+        elif constant[j]:  # one symmetric rank-k update on X itself
             gram = X.T @ X if gram is None else gram
-            M[j, ...] = d[0] * gram
+            M[j, ...] = D[0, j] * gram
         else:
             varying.append(j)
     if varying:
@@ -170,13 +170,12 @@ def weighted_gram(X, D, center, u=None, single=False):
     shift = totals[:, None] * center**2
     diagonals = np.diagonal(M, 0, 1, 2) if xp is np else xp.linalg.diagonal(M)
     centred = diagonals - 2 * center * u + shift
-    cancelled = xp.abs(shift) > 1e4 * xp.abs(centred)
-    for j in range(r):
-        if not sp.issparse(X) and xp.any(cancelled[j, :]):
+    cancelled = xp.any(xp.abs(shift) > 1e4 * xp.abs(centred), axis=1)
+    M += center[None, :, None] * (totals[:, None] * center - u)[:, None, :]
+    M -= u[:, :, None] * center[None, None, :]
+    if not sp.issparse(X):
+        for j in [j for j in range(r) if bool(cancelled[j])]:
             M[j, ...] = _chunked_gram(X, D[:, j : j + 1], center)[0, ...]
-        else:
-            M[j, ...] += center[:, None] * (totals[j] * center - u[j, :])[None, :]
-            M[j, ...] -= u[j, :][:, None] * center[None, :]
     return M, u - totals[:, None] * center, totals
 
 
@@ -191,8 +190,10 @@ def _chunked_gram(X, D, center, single=False):
     r, p = D.shape[1], X.shape[1]
     M = zeros((r, p, p), like=D)
     signs = [
-        1.0 if xp.all(d >= 0) else -1.0 if xp.all(d <= 0) else 0.0
-        for d in (D[:, j] for j in range(r))
+        1.0 if positive else -1.0 if negative else 0.0
+        for positive, negative in zip(
+            xp.all(D >= 0, axis=0), xp.all(D <= 0, axis=0), strict=True
+        )
     ]
     centred = not isinstance(center, float) and any_nonzero(center)
     for rows in row_chunks(X):
