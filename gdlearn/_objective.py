@@ -59,6 +59,7 @@ from ._array_api import (
     column_stack,
     copy,
     device,
+    dot,
     eye,
     floats,
     namespace,
@@ -400,11 +401,12 @@ class Objective:
         # sum_i w_i |d_i| ||x_i|| <= (sum_i w_i d_i^2)^(1/2) (sum_i w_i ||x_i||^2)^(1/2):
         # the cancellation in z_i = x_i w (p terms, or the centring) that makes Z
         # less exact than |Z| says
+        GZ = G * Z
         data, spread, along_z, w_square = floats(
             self.weights @ values,
-            self.weights @ total(dloss**2, axis=1),
-            total(xp.abs(G * Z)),
-            total(W * W),
+            dot(G, dloss),  # sum_i w_i ||d_i||^2
+            total(np.abs(GZ, out=GZ) if xp is np else xp.abs(GZ)),
+            dot(W, W),
         )
         value = data + self.l2.value(W)
         noise = (

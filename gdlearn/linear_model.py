@@ -794,7 +794,10 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         dtype = sample_weight.dtype
         if n_classes == 2:
             return astype(y_index[:, None], dtype), sample_weight, BinaryCrossEntropy()
-        Y = astype(y_index[:, None] == arange(n_classes, like=y_index)[None, :], dtype)
+        # one-hot, each class's column contiguous (the layout Objective works in)
+        Y = astype(
+            (arange(n_classes, like=y_index)[:, None] == y_index[None, :]).T, dtype
+        )
         return Y, sample_weight, MultinomialCrossEntropy()
 
     def _penalty(self, sw_sum):

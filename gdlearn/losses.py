@@ -29,6 +29,8 @@ regression, ``k = 1`` for binary classification (``Y`` in {0, 1}) and
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._array_api import expit as _expit
 from ._array_api import eye, namespace, rowdot, softplus, total
 
@@ -137,8 +139,13 @@ class BinaryCrossEntropy:
         return _expit(Z) - Y
 
     def value_and_gradient(self, Y, Z):
-        """``(pointwise(Y, Z), gradient(Y, Z))``."""
-        return self.pointwise(Y, Z), self.gradient(Y, Z)
+        """``(pointwise(Y, Z), gradient(Y, Z))``, each updated in place (the
+        fewest arrays of ``Z``'s size alive at once)."""
+        values = softplus(Z)
+        values -= Y * Z
+        dloss = _expit(Z)
+        dloss -= Y
+        return values[:, 0], dloss
 
     def second_derivative(self, Y, Z):
         """:math:`\\sigma'(z) = a (1 - a)`, at most 1/4 and tiny where ``|z|`` is large."""
@@ -203,9 +210,12 @@ class MultinomialCrossEntropy:
         xp = namespace(Z)
         shifted = Z - xp.max(Z, axis=1, keepdims=True)
         target = rowdot(Y, shifted)
-        E = xp.exp(shifted)
+        # E, then the softmax, then its derivative, in one array
+        E = np.exp(shifted, out=shifted) if xp is np else xp.exp(shifted)
         sums = total(E, axis=1, keepdims=True)
-        return xp.log(sums[:, 0]) - target, E / sums - Y
+        E /= sums
+        E -= Y
+        return xp.log(sums[:, 0]) - target, E
 
     def second_derivative(self, Y, Z):
         """The Hessian :math:`\\operatorname{diag}(p) - p p^\\top` of each sample, (n, K, K)."""
