@@ -104,17 +104,6 @@ BATCH_SIZE = 256
 L1_CONSTRAINT = {"l1_method": [StrOptions(set(L1_METHODS))]}
 
 
-def effective_tol(tol, eps):
-    """``tol``, raised to what the rounding of the data allows: 300 machine
-    epsilons ``eps`` of its dtype.
-
-    That is 6.7e-14 for float64 and 3.6e-5 for float32, where the implicitly
-    centred gradient of raw (uncentred) data carries rounding errors of about
-    1e-5 relative to the gradient at zero.
-    """
-    return max(tol, 300 * float(eps))
-
-
 def dtypes(X):
     """The float dtypes fit and predict accept, in ``X``'s namespace."""
     if not get_config()["array_api_dispatch"]:
@@ -266,7 +255,7 @@ class GDMixin:
         solver = self._solver(objective)
         options = dict(
             max_iter=self.max_iter,
-            tol=effective_tol(self.tol, xp.finfo(X.dtype).eps),
+            tol=self.tol,
             verbose=self.verbose,
         )
         l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]

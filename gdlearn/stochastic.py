@@ -45,7 +45,7 @@ gradient on all the training data (two passes over ``X``: an epoch costs
 about two full-batch iterations). That gives ``loss_curve_`` the exact
 objective, and ``tol`` the same meaning as for every other solver: the
 max-norm of the (minimum-norm sub)gradient at most ``tol`` times the
-gradient's at zero. It also stops when the monitored value (the objective,
+larger of the gradient's at zero and :math:`5 \\sqrt{|f|}`. It also stops when the monitored value (the objective,
 or with early stopping the loss on held-out samples) has not improved for
 ``n_iter_no_change`` epochs and the schedule has no smaller rate to try.
 
@@ -406,7 +406,7 @@ def minimize_sgd(
                 refreshed = it
         if report(it):
             _print_progress(it, f, gnorm, schedule.rate(), started)
-        if gnorm <= threshold:
+        if gnorm <= threshold(f):
             converged, message = True, f"converged in {_epochs(it)}"
             break
         value = f if validation is None else validation.smooth_value(Z, V)

@@ -344,8 +344,8 @@ def test_newton_with_l1_reaches_the_proximal_minimum_with_exact_zeros(name, rng)
         objective = _with_l1(
             _logistic(rng, name), 0.05 if name == "multinomial" else 1.0
         )
-    newton = minimize_newton(objective, objective.zeros(), tol=1e-10, max_iter=200)
-    proximal = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-10)
+    newton = minimize_newton(objective, objective.zeros(), tol=1e-12, max_iter=200)
+    proximal = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-12)
     assert newton.converged and proximal.converged
     assert newton.n_iter < proximal.n_iter / 5
     W_newton, _ = objective.to_coef(newton.params)
