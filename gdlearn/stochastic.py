@@ -45,9 +45,10 @@ gradient on all the training data (two passes over ``X``: an epoch costs
 about two full-batch iterations). That gives ``loss_curve_`` the exact
 objective, and ``tol`` the same meaning as for every other solver: the
 max-norm of the (minimum-norm sub)gradient at most ``tol`` times the
-larger of the gradient's at zero and :math:`5 \\sqrt{|f|}`. It also stops when the monitored value (the objective,
-or with early stopping the loss on held-out samples) has not improved for
-``n_iter_no_change`` epochs and the schedule has no smaller rate to try.
+larger of the gradient's at zero and :math:`5 \\sqrt{|f|}`. It also stops
+when the monitored value (the objective, or with early stopping the loss on
+held-out samples) has not improved for ``n_iter_no_change`` epochs and the
+schedule has no smaller rate to try.
 
 The default rate comes from the expected smoothness of a mini-batch (Gower
 et al., *SGD: general analysis and improved rates*, ICML 2019),
