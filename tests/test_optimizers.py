@@ -271,11 +271,11 @@ def test_lbfgs_on_least_squares_terminates_like_conjugate_gradients(rng):
     np.testing.assert_allclose(result.params, exact.params, rtol=1e-7, atol=1e-9)
 
 
-def test_newton_with_a_subsampled_curvature_reaches_the_same_minimum():
-    exact = _logistic(np.random.default_rng(0), "binary", n=2000)
-    subsampled = _logistic(
-        np.random.default_rng(0), "binary", n=2000, curvature_rows=200
-    )
+@pytest.mark.parametrize("name", ["binary", "multinomial"])
+def test_newton_with_a_subsampled_curvature_reaches_the_same_minimum(name):
+    """The multinomial's subsampled curvature is also summed in float32."""
+    exact = _logistic(np.random.default_rng(0), name, n=2000)
+    subsampled = _logistic(np.random.default_rng(0), name, n=2000, curvature_rows=200)
     a = minimize_newton(exact, exact.zeros(), tol=1e-10)
     b = minimize_newton(subsampled, subsampled.zeros(), tol=1e-10)
     assert a.converged and b.converged
