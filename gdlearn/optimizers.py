@@ -274,7 +274,7 @@ def minimize(
     started = time.perf_counter()
     # setup: iterate X, its predecessor, and their raw predictions
     X = V0
-    Z = objective.raw(X)
+    Z = objective.raw_start(X)
     f_x = f_start = objective.smooth_value(Z, X) + objective.l1_value(X)
     X_prev, Z_prev = X, Z
     threshold = None if not any_nonzero(V0) else _threshold(tol, objective, None)

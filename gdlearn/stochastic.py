@@ -345,7 +345,7 @@ def minimize_sgd(
     refresh = metric is not None and not objective.loss.constant_curvature
     refreshed = 0
     V = V0
-    Z = objective.raw(V)
+    Z = objective.raw_start(V)
     F, grad, noise = objective.smooth_value_and_gradient(Z, V)
     f = f_start = F + objective.l1_value(V)
     threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
