@@ -114,15 +114,17 @@ def dot(A, B):
     """:math:`\\sum a b` over all entries, left on the device (a 0-d array, or
     a NumPy scalar)."""
     if isinstance(A, np.ndarray):
+        if A.flags.f_contiguous and B.flags.f_contiguous:
+            # np.vdot flattens in C order: column-major arrays would be
+            # copied, their transposes are read as they lie
+            return np.vdot(A.T, B.T)
         return np.vdot(A, B)
     return namespace(A).sum(A * B)
 
 
 def vdot(A, B):
     """:math:`\\sum a b` over all entries, as a Python float."""
-    if isinstance(A, np.ndarray):
-        return float(np.vdot(A, B))
-    return float(namespace(A).sum(A * B))
+    return float(dot(A, B))
 
 
 def size(A):

@@ -250,6 +250,7 @@ class GDMixin:
             rows, sample_weight, held_out = self._hold_out(y, sample_weight)
         sw_sum = float(xp.sum(sample_weight, dtype=xp.float64))
         objective = self._objective(X, Y, sample_weight, loss, sw_sum)
+        del sample_weight  # the objective holds them normalized
         V0 = self._initial_params(objective)
         lr = self.learning_rate
         solver = self._solver(objective)

@@ -63,6 +63,7 @@ from ._array_api import (
     eye,
     floats,
     namespace,
+    rowdot,
     take_rows,
     total,
     vdot,
@@ -163,9 +164,8 @@ def weighted_gram(X, D, center, u=None, single=False):
         else:
             varying.append(j)
     if varying:
-        grams = _chunked_gram(
-            X, column_stack([D[:, j] for j in varying]), 0.0, single=single
-        )
+        some = D if len(varying) == r else column_stack([D[:, j] for j in varying])
+        grams = _chunked_gram(X, some, 0.0, single=single)
         for i, j in enumerate(varying):
             M[j, ...] = grams[i, ...]
     shift = totals[:, None] * center**2
@@ -369,9 +369,11 @@ class Objective:
         of a line search that is accepted, which is most of them.
         """
         W = self.scale * V[: self.n_features, :]
+        self._pending = None  # an earlier trial's, gone before this one's
         values, dloss = self.loss.value_and_gradient(self.Y, Z)
-        self._pending = (Z, values, dloss)
-        return float(self.weights @ values) + self.l2.value(W)
+        data = self.weights @ values
+        self._pending = (Z, data, dloss)
+        return float(data) + self.l2.value(W)
 
     def smooth_value_and_gradient(self, Z, V):
         """:meth:`smooth_value`, its gradient with respect to ``V``, and its noise.
@@ -391,20 +393,27 @@ class Objective:
         """
         pending, self._pending = self._pending, None
         if pending is not None and pending[0] is Z:
-            values, dloss = pending[1:]
+            data, dloss = pending[1:]
         else:
             values, dloss = self.loss.value_and_gradient(self.Y, Z)
+            data = self.weights @ values
+            del values
         xp = namespace(Z)
-        G = self.weights[:, None] * dloss
+        spread = self.weights @ rowdot(dloss, dloss)  # sum_i w_i ||d_i||^2
+        # NumPy: G, then |G * Z|, in dloss's own memory (no other array of Z's size)
+        if xp is np:
+            G = np.multiply(dloss, self.weights[:, None], out=dloss)
+        else:
+            G = self.weights[:, None] * dloss
         grad, W = self._backprop(self.X, G, V)
         # |error of z_i| <~ eps ||x_i|| ||w||, and by Cauchy-Schwarz
         # sum_i w_i |d_i| ||x_i|| <= (sum_i w_i d_i^2)^(1/2) (sum_i w_i ||x_i||^2)^(1/2):
         # the cancellation in z_i = x_i w (p terms, or the centring) that makes Z
         # less exact than |Z| says
-        GZ = G * Z
+        GZ = np.multiply(G, Z, out=G) if xp is np else G * Z
         data, spread, along_z, w_square = floats(
-            self.weights @ values,
-            dot(G, dloss),  # sum_i w_i ||d_i||^2
+            data,
+            spread,
             total(np.abs(GZ, out=GZ) if xp is np else xp.abs(GZ)),
             dot(W, W),
         )
@@ -578,6 +587,7 @@ class Objective:
         known = (
             self._column_mean[None, :] * H[0, 0] if loss.constant_curvature else None
         )
+        del H  # (n, k, k) for the softmax: gone before the products' temporaries
         # an estimate already where subsampled: its sums in float32 too
         single = self.curvature_single and stride > 1
         blocks = self._blocks(self.X[rows, :], D, pairs, known, single)

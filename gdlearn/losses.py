@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._array_api import expit as _expit
-from ._array_api import eye, namespace, rowdot, softplus, total
+from ._array_api import namespace, rowdot, softplus, total
 
 __all__ = ["BinaryCrossEntropy", "MultinomialCrossEntropy", "SquaredError"]
 
@@ -220,7 +220,10 @@ class MultinomialCrossEntropy:
     def second_derivative(self, Y, Z):
         """The Hessian :math:`\\operatorname{diag}(p) - p p^\\top` of each sample, (n, K, K)."""
         P = softmax(Z)
-        return P[:, :, None] * (eye(P.shape[1], like=P) - P[:, None, :])
+        H = (-P)[:, :, None] * P[:, None, :]  # the one array of this size
+        for k in range(P.shape[1]):
+            H[:, k, k] += P[:, k]
+        return H
 
     def separates(self, Y, Z, rows=None):
         """Whether the target's class has the largest raw prediction in every

@@ -364,11 +364,14 @@ def minimize_newton(
     is kept as a fixed preconditioner. With ``P`` refreshed at every
     iteration this would be Newton's method.
 
-    Raw predictions are linear in ``V``, so ``Z(V + tD) = Z + t\\,Z(D)``: an
-    iteration reads ``X`` once for ``Z(D)``, once for the gradient, and a
-    third time (with ``p`` times the work) when it refreshes ``P``; trial
-    step sizes cost no pass over ``X``. Stopping is the same as
-    :func:`minimize`'s (:func:`_threshold`).
+    An iteration reads ``X`` once for the raw predictions ``Z`` of the trial
+    point, once for the gradient, and a third time (with ``p`` times the
+    work) when it refreshes ``P``. A trial step that is cut short costs
+    another pass for its ``Z``; the unit step is taken at almost every
+    iteration, and so only one array of ``Z``'s size lives through the
+    iteration (beside the targets and the loss's derivative): with many
+    classes those arrays are the largest the fit makes. Stopping is the
+    same as :func:`minimize`'s (:func:`_threshold`).
 
     With an L1 part the steps are orthant-wise (Andrew and Gao's OWL-QN,
     with the exact curvature in place of L-BFGS's): the gradient is replaced
@@ -403,7 +406,7 @@ def minimize_newton(
     threshold = _threshold(tol, objective, None if any_nonzero(V0) else grad)
     r = objective.l1_min_norm_subgradient(V, grad) if l1 else grad
     gnorm = max_abs(r)
-    P, factors, refresh = None, None, True
+    curvature, refresh = None, True  # P's factors (P itself with L1)
     curve, converged, it = [], gnorm <= threshold(F), 0
     message = _max_iter_message(max_iter)
     report = _report_schedule(verbose)
@@ -411,19 +414,23 @@ def minimize_newton(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while not converged and it < max_iter:
             it += 1
-            if refresh or P is None:
+            if refresh or curvature is None:
+                curvature = None  # the old one goes before the new one is formed
                 P = objective.curvature_matrices(Z)
-                factors = None if l1 else _factor(P)
+                size, curvature = P.shape[1], P if l1 else _factor(P)
+                del P
             if l1:
-                D, orthant = _orthant_step(objective, P, V, r)
+                D, orthant = _orthant_step(objective, curvature, V, r)
             else:
-                D = astype(_solve(factors, P.shape[1], grad), V.dtype)
-            U = objective.raw(D)
+                D = astype(_solve(curvature, size, grad), V.dtype)
+            # Each trial point's Z is read from X: Z itself is not kept beside it
+            Z = None
             t = 1.0 if learning_rate is None else learning_rate
             while True:
-                V_new, Z_new = V + t * D, Z + t * U
-                if l1 and _stop_at_zero(V_new, orthant, objective.n_features):
-                    Z_new = objective.raw(V_new)
+                V_new = V + t * D
+                if l1:
+                    _stop_at_zero(V_new, orthant, objective.n_features)
+                Z_new = objective.raw(V_new)
                 F_new = objective.smooth_value(Z_new, V_new)
                 F_new += objective.l1_value(V_new)
                 slope = vdot(r, V_new - V)
@@ -433,7 +440,7 @@ def minimize_newton(
                     break
                 if F_new <= F + noise + 1e-4 * slope:
                     break
-                t *= 0.5
+                t, Z_new = 0.5 * t, None  # the rejected Z goes before the next
                 if not any_nonzero(V_new - V) or t < 1e-20:
                     break
             if learning_rate is None and not F_new <= F + noise + 1e-4 * slope:
@@ -524,17 +531,19 @@ def minimize_lbfgs(objective, V0, *, memory=10, max_iter=1000, tol=1e-4, verbose
                 curvature = objective.line_curvature(U, D)
                 t = -float(slope) / curvature if curvature > 0 else 1.0
             while True:
-                V_new, Z_new = V + t * D, Z + t * U
+                V_new, Z_new = V + t * D, t * U
+                Z_new += Z  # Z + t U, with no temporary of Z's size
                 F_new = objective.smooth_value(Z_new, V_new)
                 if F_new <= F + noise + 1e-4 * t * slope or t < 1e-20:
                     break
-                t *= 0.5
+                t, Z_new = 0.5 * t, None  # the rejected Z goes before the next
             if not F_new <= F + noise + 1e-4 * t * slope:
                 converged = gnorm <= threshold(F)
                 message = _stop_message(it, converged, gnorm, threshold(F))
                 curve.append(F)
                 break
             F_prev, noise_prev, grad_prev = F, noise, grad
+            U = Z = None  # before the gradient's temporaries
             F, grad, noise = objective.smooth_value_and_gradient(Z_new, V_new)
             step, change = V_new - V, grad - grad_prev
             curvature = dot(step, change)

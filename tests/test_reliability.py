@@ -6,6 +6,7 @@ tried on every estimator it applies to.
 """
 
 import pickle
+import tracemalloc
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -505,6 +506,57 @@ def test_inputs_are_never_modified_and_fits_are_deterministic(Est, rng):
     second = Est().fit(X, y, sample_weight=weights)
     np.testing.assert_array_equal(first.coef_, second.coef_)  # bit for bit
     np.testing.assert_array_equal(first.intercept_, second.intercept_)
+
+
+def _peak_memory_of_fit(model, X, y):
+    """Peak memory traced during ``model.fit(X, y)``, in bytes."""
+    tracemalloc.start()
+    try:
+        model.fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "model, classes",
+    [
+        (LinearRegressionGD(), 0),
+        (RidgeGD(solver="lbfgs"), 0),
+        (LassoGD(alpha=0.1), 0),
+        (LogisticRegressionGD(), 2),
+        (LogisticRegressionGD(), 3),
+        (LogisticRegressionGD(solver="lbfgs"), 3),
+    ],
+    ids=repr,
+)
+def test_fit_makes_no_copy_of_dense_x(model, classes):
+    # the preconditioning is applied to the coefficients, not to a scaled
+    # copy of X: what a fit allocates stays under a quarter of X's size
+    if classes:
+        X, y = make_classification(
+            60_000, 100, n_informative=10, n_classes=classes, random_state=0
+        )
+    else:
+        X, y = make_regression(60_000, 100, noise=1.0, random_state=0)
+    assert _peak_memory_of_fit(model, X, y) <= 0.25 * X.nbytes
+
+
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_fit_never_densifies_sparse_x(Est):
+    rng = np.random.default_rng(0)  # 10 entries a row (sp.random is slow here)
+    columns = rng.integers(0, 5_000, size=500_000)
+    X = sp.csr_matrix(
+        (rng.normal(size=500_000), columns, np.arange(0, 500_001, 10)),
+        shape=(50_000, 5_000),
+    )
+    X.sum_duplicates()
+    y = X @ rng.normal(size=5_000) + rng.normal(size=50_000)
+    y = (y > np.median(y)).astype(int) if Est is LogisticRegressionGD else y
+    stored = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    # the data's own n-vectors (targets, predictions, weights) are 13% of X
+    # each here; a dense copy of X would be 250 times X
+    assert _peak_memory_of_fit(Est(), X, y) <= stored
 
 
 # -- persistence and threads ---------------------------------------------------------------
