@@ -64,6 +64,7 @@ from ._array_api import (
     floats,
     namespace,
     rowdot,
+    size,
     take_rows,
     total,
     vdot,
@@ -186,9 +187,15 @@ def _chunked_gram(X, D, center, single=False):
     (r, p, p). ``X`` is read once, a row chunk at a time, each chunk used for
     every column while it is in cache. A column of one sign (the softmax's
     cross-class curvature is never positive) takes a symmetric rank-k
-    update, half the work of a general product."""
+    update, half the work of a general product. A small ``X`` (the bundled
+    datasets) takes one batched product for all the columns instead, where
+    the calls would cost more than the arithmetic."""
     xp = namespace(D)
     r, p = D.shape[1], X.shape[1]
+    centred = not isinstance(center, float) and any_nonzero(center)
+    if not single and r * size(X) <= 2**16:  # small: all blocks in one product
+        chunk = X - center if centred else X
+        return chunk.T @ (D.T[:, :, None] * chunk[None, :, :])
     M = zeros((r, p, p), like=D)
     signs = [
         1.0 if positive else -1.0 if negative else 0.0
@@ -196,7 +203,6 @@ def _chunked_gram(X, D, center, single=False):
             xp.all(D >= 0, axis=0), xp.all(D <= 0, axis=0), strict=True
         )
     ]
-    centred = not isinstance(center, float) and any_nonzero(center)
     for rows in row_chunks(X):
         chunk = X[rows, :] - center if centred else X[rows, :]
         if single and r > 1 and isinstance(chunk, np.ndarray):

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
-from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg import LinAlgError, get_lapack_funcs
 
 from ._array_api import (
     any_nonzero,
@@ -687,7 +687,7 @@ def _factor(P, rcond=1e-10):
     is the pseudo-inverse's: it leaves the null space, along which the
     objective is flat, alone, so that gradient descent and this method both
     reach the solution closest to their start. NumPy blocks factor with
-    scipy's ``cho_factor``; other array libraries with their own Cholesky,
+    LAPACK's ``potrf``; other array libraries with their own Cholesky,
     whose triangular factor is inverted once per factorization (the array
     API has no triangular solve), so that each solve is two products.
     """
@@ -710,8 +710,14 @@ def _cholesky_solver(block, rcond, xp):
     positive definite (its pivots spread wider than ``1 / rcond``)."""
     try:
         if xp is np:
-            factor = cho_factor(block, check_finite=False)  # pivots checked below
-            pivots = np.diag(factor[0]) ** 2
+            # LAPACK's own potrf/potrs: scipy's cho_factor and cho_solve wrap
+            # them in checks that cost more than the factorization of a
+            # small block (the pivots are checked below)
+            potrf, potrs = get_lapack_funcs(("potrf", "potrs"), (block,))
+            factor, info = potrf(block, lower=False, clean=False)
+            if info != 0:
+                return None
+            pivots = np.diag(factor) ** 2
         else:
             L = xp.linalg.cholesky(block)
             pivots = xp.linalg.diagonal(L) ** 2
@@ -721,9 +727,15 @@ def _cholesky_solver(block, rcond, xp):
     if not smallest > rcond * largest or not math.isfinite(largest):
         return None
     if xp is np:
-        return partial(cho_solve, factor, check_finite=False)
+        return partial(_potrs_solve, potrs, factor)
     L_inv = xp.linalg.inv(L)
     return lambda g: L_inv.T @ (L_inv @ astype(g, L_inv.dtype))
+
+
+def _potrs_solve(potrs, factor, g):
+    """``block^-1 g`` from the Cholesky factor of ``block`` (LAPACK potrs)."""
+    solution, _ = potrs(factor, g.astype(factor.dtype, copy=False), lower=False)
+    return solution
 
 
 def _eigen_solve(vectors, inverse, g):
