@@ -137,8 +137,8 @@ def weighted_gram(X, D, center, u=None, single=False):
     \\operatorname{diag}(d) (X - \\mathbf 1 c^\\top)`, :math:`u = (X -
     \\mathbf 1 c^\\top)^\\top d` and :math:`t = \\sum_i d_i`.
 
-    ``X`` is never copied or densified: the product is taken with ``X`` as it
-    is (a constant ``d`` needs no temporary at all, otherwise ``X`` is read in
+    ``X`` is never copied or densified (but for a small dense ``X``, see
+    below): the product is taken with ``X`` as it is (a constant ``d`` needs no temporary at all, otherwise ``X`` is read in
     row chunks scaled by ``d``) and centred afterwards by expanding it,
     :math:`M = X^\\top D X - c u^\\top - u c^\\top + t\\, c c^\\top` with the
     uncentred ``u``. Where that expansion would cancel (a column whose mean is
@@ -146,11 +146,16 @@ def weighted_gram(X, D, center, u=None, single=False):
     by chunk instead. The uncentred ``u`` (r, p) may be given when it is
     known, which saves a pass over ``X``. ``single``: several varying
     columns of a float64 ``X`` are summed in float32 (an estimate, twice as
-    fast).
+    fast). A small dense ``X`` (``r`` times its size at most 2**16: the
+    bundled datasets) is centred as a copy and all its blocks taken in one
+    batched product: there the calls cost more than the arithmetic.
     """
     r, p = D.shape[1], X.shape[1]
     xp = namespace(D)
     totals = xp.sum(D, axis=0)
+    if not (single or sp.issparse(X)) and r * size(X) <= 2**16:
+        Xc = X - center
+        return Xc.T @ (D.T[:, :, None] * Xc[None, :, :]), (Xc.T @ D).T, totals
     M = zeros((r, p, p), like=D)
     u = (X.T @ D).T if u is None else u
     gram = None  # X.T @ X, shared by every constant column (the softmax at zero)
@@ -187,15 +192,9 @@ def _chunked_gram(X, D, center, single=False):
     (r, p, p). ``X`` is read once, a row chunk at a time, each chunk used for
     every column while it is in cache. A column of one sign (the softmax's
     cross-class curvature is never positive) takes a symmetric rank-k
-    update, half the work of a general product. A small ``X`` (the bundled
-    datasets) takes one batched product for all the columns instead, where
-    the calls would cost more than the arithmetic."""
+    update, half the work of a general product."""
     xp = namespace(D)
     r, p = D.shape[1], X.shape[1]
-    centred = not isinstance(center, float) and any_nonzero(center)
-    if not single and r * size(X) <= 2**16:  # small: all blocks in one product
-        chunk = X - center if centred else X
-        return chunk.T @ (D.T[:, :, None] * chunk[None, :, :])
     M = zeros((r, p, p), like=D)
     signs = [
         1.0 if positive else -1.0 if negative else 0.0
@@ -203,6 +202,7 @@ def _chunked_gram(X, D, center, single=False):
             xp.all(D >= 0, axis=0), xp.all(D <= 0, axis=0), strict=True
         )
     ]
+    centred = not isinstance(center, float) and any_nonzero(center)
     for rows in row_chunks(X):
         chunk = X[rows, :] - center if centred else X[rows, :]
         if single and r > 1 and isinstance(chunk, np.ndarray):
