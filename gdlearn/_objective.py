@@ -129,7 +129,7 @@ def _two_pass_stats(X, weights, center):
     return mean, moment
 
 
-def weighted_gram(X, D, center, u=None, single=False):
+def weighted_gram(X, D, center, u=None, single=False, heavy=False):
     """Weighted Gram matrices of the centred ``X``, one per column ``d`` of ``D``.
 
     Returns ``(M, u, t)`` stacked along a first axis of length ``r`` (the
@@ -137,18 +137,24 @@ def weighted_gram(X, D, center, u=None, single=False):
     \\operatorname{diag}(d) (X - \\mathbf 1 c^\\top)`, :math:`u = (X -
     \\mathbf 1 c^\\top)^\\top d` and :math:`t = \\sum_i d_i`.
 
-    ``X`` is never copied or densified (but for a small dense ``X``, see
-    below): the product is taken with ``X`` as it is (a constant ``d`` needs no temporary at all, otherwise ``X`` is read in
-    row chunks scaled by ``d``) and centred afterwards by expanding it,
+    ``X`` is never copied or densified. A constant ``d`` (the curvature at
+    zero, or of the squared error) needs no temporary: the product is taken
+    with ``X`` as it is and centred afterwards by expanding it,
     :math:`M = X^\\top D X - c u^\\top - u c^\\top + t\\, c c^\\top` with the
-    uncentred ``u``. Where that expansion would cancel (a column whose mean is
-    large beside its spread, for a dense ``X``) the columns are centred chunk
-    by chunk instead. The uncentred ``u`` (r, p) may be given when it is
-    known, which saves a pass over ``X``. ``single``: several varying
-    columns of a float64 ``X`` are summed in float32 (an estimate, twice as
-    fast). A small dense ``X`` (``r`` times its size at most 2**16: the
-    bundled datasets) is centred as a copy and all its blocks taken in one
-    batched product: there the calls cost more than the arithmetic.
+    uncentred ``u``, which may be given when it is known (it saves a pass
+    over ``X``); where that expansion would cancel (a column whose mean is
+    large beside its spread, for a dense ``X``) the columns are centred
+    chunk by chunk instead. A varying ``d`` reads ``X`` in row chunks
+    scaled by ``d``; when ``heavy`` says that some column's mean is large
+    beside its spread (raw data), each chunk is centred as it is read,
+    rather than summed twice. With ``single`` the varying columns of a
+    float64 ``X`` are summed in float32 (an estimate, twice as fast) and
+    centred by the expansion: float32 sums of the centred chunks would
+    swamp the tiny eigenvalues that raw data's curvature can have, where
+    the expansion finds cancellation and sums the columns again exactly. A small dense ``X`` (``r`` times its size at
+    most 2**16: the bundled datasets) is centred as a copy and all its
+    blocks taken in one batched product: there the calls cost more than the
+    arithmetic.
     """
     r, p = D.shape[1], X.shape[1]
     xp = namespace(D)
@@ -169,11 +175,9 @@ def weighted_gram(X, D, center, u=None, single=False):
             M[j, ...] = D[0, j] * gram
         else:
             varying.append(j)
-    if varying:
-        some = D if len(varying) == r else column_stack([D[:, j] for j in varying])
-        grams = _chunked_gram(X, some, 0.0, single=single)
-        for i, j in enumerate(varying):
-            M[j, ...] = grams[i, ...]
+    exact = list(varying) if heavy and not single else []  # centred as read
+    if varying and not exact:  # X as it is, centred by the expansion
+        _place(M, varying, _chunked_gram(X, _columns(D, varying), 0.0, single))
     shift = totals[:, None] * center**2
     diagonals = np.diagonal(M, 0, 1, 2) if xp is np else xp.linalg.diagonal(M)
     centred = diagonals - 2 * center * u + shift
@@ -181,9 +185,23 @@ def weighted_gram(X, D, center, u=None, single=False):
     M += center[None, :, None] * (totals[:, None] * center - u)[:, None, :]
     M -= u[:, :, None] * center[None, None, :]
     if not sp.issparse(X):
-        for j in [j for j in range(r) if bool(cancelled[j])]:
-            M[j, ...] = _chunked_gram(X, D[:, j : j + 1], center)[0, ...]
+        exact += [j for j in range(r) if bool(cancelled[j]) and j not in exact]
+    if exact:  # all in one pass over X
+        _place(M, exact, _chunked_gram(X, _columns(D, exact), center))
     return M, u - totals[:, None] * center, totals
+
+
+def _columns(D, columns):
+    """The ``columns`` (a list) of ``D``: ``D`` itself when that is all of them."""
+    if len(columns) == D.shape[1]:
+        return D
+    return column_stack([D[:, j] for j in columns])
+
+
+def _place(M, blocks, grams):
+    """``M[blocks[i]] = grams[i]``."""
+    for i, j in enumerate(blocks):
+        M[j, ...] = grams[i, ...]
 
 
 def _chunked_gram(X, D, center, single=False):
@@ -309,6 +327,10 @@ class Objective:
         self._column_mean = astype(mean, dtype)  # X.T @ weights, for weighted_gram
         if coordinates is not None:
             self.offset, self.scale, self.intercept_scale = coordinates
+        # an offset large beside its column's spread: Gram matrices about it
+        # are centred as X is read (see weighted_gram)
+        variance = xp.where(moment < square, square - mean**2, moment)
+        self._offset_heavy = bool(xp.any(self.offset**2 > 100 * variance))
         # the largest diagonal entry of the curvature bound in V coordinates:
         # 1 when preconditioned, a lower bound on the largest eigenvalue
         diagonal = (loss.curvature * moment + self.l2.alpha) * self.scale[:, 0] ** 2
@@ -630,7 +652,9 @@ class Objective:
         ``D`` (n, len(pairs)) of the output ``pairs``, in float64 where the
         device has it."""
         p, xp = self.n_features, namespace(D)
-        M, u, totals = weighted_gram(X, D, self.offset, u, single=single)
+        M, u, totals = weighted_gram(
+            X, D, self.offset, u, single=single, heavy=self._offset_heavy
+        )
         # in float64 whatever X's dtype, where the device has float64
         dtype = xp.float64 if xp is np else max_float_dtype(xp, device(D))
         M, u, totals = astype(M, dtype), astype(u, dtype), astype(totals, dtype)

@@ -139,14 +139,26 @@ def test_curvature_on_a_subsample_estimates_the_hessian(rng):
     np.testing.assert_allclose(estimate, exact, atol=0.1 * np.abs(exact).max())
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-def test_weighted_gram_centres_without_copying_x(sparse, rng):
-    # Dense X is centred chunk by chunk, exact even far from the origin; sparse X
-    # by expanding the product, which loses eps * (mean / std)^2: keep it near 0.
-    X = rng.normal(size=(50, 3)) + (1.0 if sparse else 100.0)
-    D = np.column_stack([rng.random(50), rng.normal(size=50)])  # any sign
+@pytest.mark.parametrize(
+    "n, sparse, heavy",
+    [
+        (50, False, False),
+        (30_000, False, False),
+        (30_000, False, True),
+        (50, True, False),
+    ],
+    ids=["small dense", "dense", "dense centred as read", "sparse"],
+)
+def test_weighted_gram_centres_without_copying_x(n, sparse, heavy, rng):
+    # Dense X is centred chunk by chunk (a small one as a copy), exact even far
+    # from the origin; sparse X by expanding the product, which loses
+    # eps * (mean / std)^2: keep it near 0.
+    X = rng.normal(size=(n, 3)) + (1.0 if sparse else 100.0)
+    D = np.column_stack([rng.random(n), rng.normal(size=n)])  # any sign
     center = X.mean(axis=0)
-    M, u, totals = weighted_gram(sp.csr_matrix(X) if sparse else X, D, center)
+    M, u, totals = weighted_gram(
+        sp.csr_matrix(X) if sparse else X, D, center, heavy=heavy
+    )
     Xc = X - center
     for j in range(2):
         np.testing.assert_allclose(M[j], Xc.T @ (D[:, j : j + 1] * Xc), rtol=1e-9)
