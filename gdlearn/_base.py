@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -75,7 +76,37 @@ SOLVERS = {
 # 'auto' takes 'newton' up to this many unknowns (features + intercept, times
 # classes for the softmax): its curvature matrix then factors in milliseconds.
 NEWTON_MAX_UNKNOWNS = 1000
+# solver='auto' on a smooth objective starts with Newton's method when it
+# needs at most this many L-BFGS iterations' worth of work (see newton_cost)
+NEWTON_FIRST_COST = 15
 L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
+
+
+def newton_cost(objective):
+    """What Newton's method needs to finish a fit of ``objective`` whose
+    curvature changes, in L-BFGS iterations: about 5 iterations and 3
+    refreshes of the curvature.
+
+    A refresh reads (a subsample of) ``X`` once with ``q`` times the work of
+    a gradient's pass (``q`` the features, or the stored entries per row of
+    a sparse ``X``), times ``(K + 1) / 2`` for the softmax's ``K (K+1) / 2``
+    blocks of ``K`` outputs, halved where the blocks are summed in float32.
+    Those products run near the processor's peak, a gradient's pass at the
+    memory's: measured on this project's machines (OpenBLAS, one thread), a
+    refresh costs about ``q / 20`` L-BFGS iterations, at least one. A small
+    ``X`` (its blocks at most 2**16 entries) costs what its calls do: one.
+    """
+    X, k = objective.X, objective.Y.shape[1]
+    n = X.shape[0]
+    per_row = (X.nnz / max(n, 1) if sp.issparse(X) else X.shape[1]) + 1
+    rows = min(1.0, objective.curvature_rows / max(n, 1))
+    blocks = (k + 1) / 2 if objective.loss.coupled else 1.0
+    single = 0.5 if objective.curvature_single and rows < 1 and k > 1 else 1.0
+    small = not sp.issparse(X) and blocks * k * size(X) <= 2**16
+    refresh = 1.0 if small else max(1.0, per_row * blocks * rows * single / 20)
+    return 5 + 3 * refresh
+
+
 ACCEPT_SPARSE = ("csr", "csc")
 
 COMMON_CONSTRAINTS = {
@@ -290,7 +321,9 @@ class GDMixin:
                 setup, coordinates=objective.coordinates, sw_seen=sw_sum, backoff=False
             )
         elif solver == "lbfgs":
-            result = minimize_lbfgs(objective, V0, **options)
+            result = minimize_lbfgs(
+                objective, V0, newton_cost=self._newton_cost(objective), **options
+            )
         elif solver == "newton":
             result = minimize_newton(
                 objective, V0, learning_rate=None if lr == "auto" else lr, **options
@@ -508,7 +541,12 @@ class GDMixin:
         ``NEWTON_MAX_UNKNOWNS`` unknowns (unless an L1 penalty is to be handled
         by ``l1_method='subgradient'``, a first-order method by definition),
         'lbfgs' beyond that when there is no L1 penalty, and 'accelerated'
-        otherwise.
+        otherwise. Up to ``NEWTON_MAX_UNKNOWNS`` unknowns, a smooth objective
+        whose curvature changes (cross-entropy) goes to 'lbfgs' too when
+        Newton's method would cost more than ``NEWTON_FIRST_COST`` L-BFGS
+        iterations (:func:`newton_cost`): L-BFGS then hands over to Newton's
+        method if its own progress turns out slower than that
+        (:meth:`_newton_cost`).
         """
         if self.solver == "lbfgs" and (
             objective.has_l1 or self.learning_rate != "auto"
@@ -534,7 +572,23 @@ class GDMixin:
         subgradient = (
             objective.has_l1 and getattr(self, "l1_method", "") == "subgradient"
         )
-        return "accelerated" if subgradient else "newton"
+        if subgradient:
+            return "accelerated"
+        cost = self._newton_cost(objective)
+        return "lbfgs" if cost is not None and cost > NEWTON_FIRST_COST else "newton"
+
+    def _newton_cost(self, objective):
+        """:func:`newton_cost` where 'auto' may hand a smooth objective whose
+        curvature changes from 'lbfgs' over to 'newton', else None."""
+        if (
+            self.solver != "auto"
+            or self.learning_rate != "auto"
+            or objective.has_l1
+            or objective.loss.constant_curvature
+            or size(objective.zeros()) > NEWTON_MAX_UNKNOWNS
+        ):
+            return None
+        return newton_cost(objective)
 
     def _validate_fit_data(self, X, y, reset=True):
         with _numeric("X and y"):

@@ -88,7 +88,12 @@ _COMMON_PARAMETERS = """\
         (features + 1, times classes for multinomial) unless
         ``l1_method='subgradient'`` asks for subgradient steps, 'lbfgs'
         beyond that without an L1 penalty, else 'accelerated'; with a
-        constant ``learning_rate``, 'accelerated'.
+        constant ``learning_rate``, 'accelerated'. For cross-entropy,
+        whose curvature Newton's method must recompute, 'auto' takes
+        'lbfgs' also below 1,000 unknowns where the recomputations would
+        cost more than 15 L-BFGS iterations (many features on up to a few
+        tens of thousands of rows), and hands the fit over to 'newton' if
+        L-BFGS then progresses too slowly (strongly correlated features).
     learning_rate : {'auto', 'constant', 'invscaling', 'adaptive'} or float, \
 default='auto'
         'auto' finds the step by backtracking (halving until the objective

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.datasets import load_breast_cancer
 
 from gdlearn._objective import Objective
 from gdlearn.losses import BinaryCrossEntropy, MultinomialCrossEntropy, SquaredError
@@ -269,6 +270,35 @@ def test_lbfgs_on_least_squares_terminates_like_conjugate_gradients(rng):
     assert result.converged and result.n_iter <= 40
     exact = minimize_newton(objective, objective.zeros(), tol=1e-12)
     np.testing.assert_allclose(result.params, exact.params, rtol=1e-7, atol=1e-9)
+
+
+def test_lbfgs_hands_slow_fits_over_to_newton(capsys):
+    # raw breast_cancer: correlated measurements that L-BFGS takes hundreds of
+    # iterations over, Newton's method about ten
+    X, y = load_breast_cancer(return_X_y=True)
+    Y = y[:, None].astype(float)
+    objective = Objective(X, Y, np.ones(len(y)), BinaryCrossEntropy(), L2(1e-3))
+    alone = minimize_lbfgs(objective, objective.zeros(), tol=1e-8, max_iter=100)
+    newton = minimize_newton(objective, objective.zeros(), tol=1e-8)
+    both = minimize_lbfgs(
+        objective, objective.zeros(), tol=1e-8, newton_cost=20, verbose=1
+    )
+    assert "handed over to Newton's method after" in capsys.readouterr().out
+    assert not alone.converged and newton.converged and both.converged
+    assert both.n_iter < 40 and len(both.loss_curve) == both.n_iter
+    assert both.message.startswith(f"converged in {both.n_iter} iterations")
+    assert np.all(np.diff(both.loss_curve) <= 1e-12)  # one monotone curve
+    np.testing.assert_allclose(both.loss_curve[-1], newton.loss_curve[-1], rtol=1e-9)
+
+
+def test_lbfgs_keeps_fits_it_converges_fast(rng):
+    X = rng.normal(size=(2000, 20))
+    Y = (X @ rng.normal(size=(20, 1)) + rng.logistic(size=(2000, 1)) > 0) * 1.0
+    objective = Objective(X, Y, np.ones(2000), BinaryCrossEntropy(), L2(1e-3))
+    alone = minimize_lbfgs(objective, objective.zeros(), tol=1e-8)
+    both = minimize_lbfgs(objective, objective.zeros(), tol=1e-8, newton_cost=20)
+    assert both.message == alone.message and both.n_iter == alone.n_iter < 20
+    np.testing.assert_array_equal(both.params, alone.params)
 
 
 @pytest.mark.parametrize("name", ["binary", "multinomial"])
