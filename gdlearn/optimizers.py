@@ -27,7 +27,8 @@ or with momentum an extrapolation past it) is
 with ``P`` the curvature of the objective (orthant-wise with an L1 part),
 and its length comes from a line search along that direction.
 :func:`minimize_lbfgs` does the same for smooth objectives with ``P^{-1}``
-approximated from the last gradient changes, so that nothing is factored.
+approximated from the last gradient changes, so that nothing is factored,
+and may hand a slow fit over to :func:`minimize_newton`.
 
 The objective is reached through raw predictions ``Z = objective.raw(V)``,
 which are linear in ``V``. The extrapolated ``Z`` is the same combination of
@@ -378,9 +379,9 @@ def minimize_newton(
     iteration, and so only one array of ``Z``'s size lives through the
     iteration (beside the targets and the loss's derivative): with many
     classes those arrays are the largest the fit makes. Stopping is the
-    same as :func:`minimize`'s (:func:`_threshold`), or ``threshold``'s, a function of
-    the objective's value that another solver this one continues from
-    stopped by.
+    same as :func:`minimize`'s (:func:`_threshold`); ``threshold``, a
+    function of the objective's value, replaces it when this method
+    continues the fit of another (see :func:`minimize_lbfgs`).
 
     With an L1 part the steps are orthant-wise (Andrew and Gao's OWL-QN,
     with the exact curvature in place of L-BFGS's): the gradient is replaced
