@@ -177,7 +177,8 @@ def weighted_gram(X, D, center, u=None, single=False, heavy=False):
             varying.append(j)
     exact = list(varying) if heavy and not single else []  # centred as read
     if varying and not exact:  # X as it is, centred by the expansion
-        _place(M, varying, _chunked_gram(X, _columns(D, varying), 0.0, single))
+        grams, _ = _chunked_gram(X, _columns(D, varying), 0.0, single)
+        _place(M, varying, grams)
     shift = totals[:, None] * center**2
     diagonals = np.diagonal(M, 0, 1, 2) if xp is np else xp.linalg.diagonal(M)
     centred = diagonals - 2 * center * u + shift
@@ -186,9 +187,12 @@ def weighted_gram(X, D, center, u=None, single=False, heavy=False):
     M -= u[:, :, None] * center[None, None, :]
     if not sp.issparse(X):
         exact += [j for j in range(r) if bool(cancelled[j]) and j not in exact]
-    if exact:  # all in one pass over X
-        _place(M, exact, _chunked_gram(X, _columns(D, exact), center))
-    return M, u - totals[:, None] * center, totals
+    u = u - totals[:, None] * center
+    if exact:  # all in one pass over X, u with them
+        grams, sums = _chunked_gram(X, _columns(D, exact), center)
+        _place(M, exact, grams)
+        _place(u, exact, sums)
+    return M, u, totals
 
 
 def _columns(D, columns):
@@ -206,33 +210,39 @@ def _place(M, blocks, grams):
 
 def _chunked_gram(X, D, center, single=False):
     """:math:`(X - \\mathbf 1 c^\\top)^\\top \\operatorname{diag}(d) (X - \\mathbf 1
-    c^\\top)` for dense ``X`` and each column ``d`` of ``D`` (n, r), stacked
-    (r, p, p). ``X`` is read once, a row chunk at a time, each chunk used for
-    every column while it is in cache. A column of one sign (the softmax's
+    c^\\top)` and :math:`(X - \\mathbf 1 c^\\top)^\\top d` for dense ``X`` and
+    each column ``d`` of ``D`` (n, r), stacked (r, p, p) and (r, p) (the
+    latter zeros when ``center`` is the float 0.0). ``X`` is read once, a
+    row chunk at a time, each chunk used for every column while it is in
+    cache. A column of one sign (the softmax's
     cross-class curvature is never positive) takes a symmetric rank-k
     update, half the work of a general product."""
     xp = namespace(D)
     r, p = D.shape[1], X.shape[1]
     M = zeros((r, p, p), like=D)
+    u = zeros((r, p), like=D)
     signs = [
         1.0 if positive else -1.0 if negative else 0.0
         for positive, negative in zip(
             xp.all(D >= 0, axis=0), xp.all(D <= 0, axis=0), strict=True
         )
     ]
-    centred = not isinstance(center, float) and any_nonzero(center)
+    sums = not isinstance(center, float)  # else the caller has u already
+    centred = sums and any_nonzero(center)
     for rows in row_chunks(X):
         chunk = X[rows, :] - center if centred else X[rows, :]
         if single and r > 1 and isinstance(chunk, np.ndarray):
             chunk = chunk.astype(np.float32)  # once for all r columns
         for j, sign in enumerate(signs):
             d = astype(D[rows, j], chunk.dtype)
+            if sums:
+                u[j, ...] += chunk.T @ d
             if sign:
                 root = xp.sqrt(sign * d)[:, None] * chunk
                 M[j, ...] += sign * (root.T @ root)
             else:
                 M[j, ...] += chunk.T @ (d[:, None] * chunk)
-    return M
+    return M, u
 
 
 class Objective:
