@@ -484,7 +484,7 @@ class Objective:
         D_W \\rVert^2`. The smooth part is then a parabola along any line, and
         its minimum along ``D`` lies at ``-slope / line_curvature``."""
         DW = self.scale * D[: self.n_features, :]
-        return self.loss.curvature * float(self.weights @ total(U * U, axis=1)) + (
+        return self.loss.curvature * float(self.weights @ rowdot(U, U)) + (
             self.l2.alpha * vdot(DW, DW)
         )
 
