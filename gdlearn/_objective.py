@@ -67,7 +67,6 @@ from ._array_api import (
     size,
     take_rows,
     total,
-    vdot,
     zeros,
 )
 from ._compat import max_float_dtype
@@ -477,16 +476,18 @@ class Objective:
         grad[:p, :] = self.scale * grad_W
         return grad, W
 
-    def line_curvature(self, U, D):
-        """For a loss of constant curvature (the squared error), the second
-        derivative of the smooth part along ``D``, from ``U = raw(D)``:
-        :math:`c \\sum_i w_i \\lVert u_i \\rVert^2 + \\lambda_2 \\lVert s \\odot
-        D_W \\rVert^2`. The smooth part is then a parabola along any line, and
-        its minimum along ``D`` lies at ``-slope / line_curvature``."""
-        DW = self.scale * D[: self.n_features, :]
-        return self.loss.curvature * float(self.weights @ rowdot(U, U)) + (
-            self.l2.alpha * vdot(DW, DW)
-        )
+    def hessian_product(self, U, D):
+        """For a loss of constant curvature ``c`` (the squared error), the
+        smooth part's Hessian times ``D``, from ``U = raw(D)``: the chain rule
+        above with the weighted loss derivatives ``G`` replaced by their change
+        along ``D``, :math:`c\\, w_i u_i`, so that :math:`\\nabla F(V + tD) =
+        \\nabla F(V) + t H D` at every ``V`` and ``t``. The smooth part is a
+        parabola along ``D`` with second derivative :math:`D^\\top H D`. One
+        pass over ``X.T``."""
+        G = self.weights[:, None] * U
+        if self.loss.curvature != 1:
+            G = self.loss.curvature * G
+        return self._backprop(self.X, G, D)[0]
 
     def smooth_gradient(self, Z, V):
         """Gradient of :meth:`smooth_value` with respect to ``V``."""

@@ -503,6 +503,19 @@ def minimize_lbfgs(
     curvature) is not kept. Stopping is :func:`minimize_newton`'s. L1
     penalties are not handled here.
 
+    For a loss of constant curvature (least squares) the smooth part is a
+    parabola along ``D``, and the step goes to its minimum: the second pass
+    over ``X`` computes :math:`H D` (``objective.hessian_product``) instead
+    of the gradient, which then follows as :math:`\\nabla F + t H D` and
+    the value as :math:`F + t\\, \\nabla F^\\top D / 2`, so that nothing
+    of ``Z``'s size is updated: this is conjugate gradients, with
+    :math:`s^\\top y = t^2 D^\\top H D` exactly. ``X`` is read afresh
+    every 100 iterations (and when a fit stops short of ``tol``), so that
+    rounding cannot accumulate: carried over 100 iterations it stays below
+    the stopping threshold's floor. On the sparse benchmark problem an
+    iteration went from 1.5-1.8 to 1.2-1.4 times the cost of the two
+    products.
+
     With ``newton_cost``, what :func:`minimize_newton` would need to finish
     the fit (counted in iterations of this method), L-BFGS hands the fit
     over to Newton's method when its own progress predicts more iterations
@@ -539,53 +552,81 @@ def minimize_lbfgs(
     message = _max_iter_message(max_iter)
     report = _report_schedule(verbose)
     stall = _Stall(patience=5)
+    quadratic = objective.loss.constant_curvature
+    recursed = False  # F and grad carried by the parabola since X was last read
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         while not converged and it < max_iter:
             it += 1
+            if it % 100 == 0:  # rounding drifts Z + t U and the recursion: read X
+                Z = objective.raw(V)
+                if recursed:
+                    F, grad, noise = objective.smooth_value_and_gradient(Z, V)
+                    recursed = False
             D = _two_loop(grad, pairs)
             slope = vdot(grad, D)
             if not slope < 0:  # rounding spoilt the memory: a plain gradient step
                 pairs.clear()
                 D, slope = -grad, -vdot(grad, grad)
-            if it % 100 == 0:  # Z + t U drifts from X V by rounding: read X afresh
-                Z = objective.raw(V)
             U = objective.raw(D)
-            t = 1.0
-            if objective.loss.constant_curvature:
+            F_prev, noise_prev = F, noise
+            if quadratic:
+                HD = objective.hessian_product(U, D)
+                curvature = float(vdot(D, HD))
+            if quadratic and 0 < curvature < math.inf:
                 # a parabola along D: step to its minimum (exact line search,
-                # which makes L-BFGS conjugate gradients on a quadratic)
-                curvature = objective.line_curvature(U, D)
-                t = -float(slope) / curvature if curvature > 0 else 1.0
-            while True:
-                V_new, Z_new = V + t * D, t * U
-                Z_new += Z  # Z + t U, with no temporary of Z's size
-                F_new = objective.smooth_value(Z_new, V_new)
-                if F_new <= F + noise + 1e-4 * t * slope or t < 1e-20:
+                # which makes L-BFGS conjugate gradients on a quadratic), where
+                # the gradient is grad + t H D and the value F + t slope / 2:
+                # the iteration reads X twice, for U and for H D, and nothing
+                # of Z's size is updated
+                t = -float(slope) / curvature
+                step, change = t * D, t * HD
+                V, grad, F = V + step, grad + change, F + 0.5 * t * float(slope)
+                U = HD = Z = None
+                recursed = True
+            else:
+                t = 1.0
+                Z = objective.raw(V) if Z is None else Z
+                while True:
+                    V_new, Z_new = V + t * D, t * U
+                    Z_new += Z  # Z + t U, with no temporary of Z's size
+                    F_new = objective.smooth_value(Z_new, V_new)
+                    if F_new <= F + noise + 1e-4 * t * slope or t < 1e-20:
+                        break
+                    t, Z_new = 0.5 * t, None  # the rejected Z goes before the next
+                if not F_new <= F + noise + 1e-4 * t * slope:
+                    converged = gnorm <= threshold(F)
+                    message = _stop_message(it, converged, gnorm, threshold(F))
+                    curve.append(F)
                     break
-                t, Z_new = 0.5 * t, None  # the rejected Z goes before the next
-            if not F_new <= F + noise + 1e-4 * t * slope:
-                converged = gnorm <= threshold(F)
-                message = _stop_message(it, converged, gnorm, threshold(F))
-                curve.append(F)
-                break
-            F_prev, noise_prev, grad_prev = F, noise, grad
-            U = Z = None  # before the gradient's temporaries
-            F, grad, noise = objective.smooth_value_and_gradient(Z_new, V_new)
-            step, change = V_new - V, grad - grad_prev
+                grad_prev = grad
+                U = Z = None  # before the gradient's temporaries
+                F, grad, noise = objective.smooth_value_and_gradient(Z_new, V_new)
+                step, change = V_new - V, grad - grad_prev
+                V, Z = V_new, Z_new
             curvature = dot(step, change)
             if float(curvature) > 0:
                 pairs.append((step, change, 1 / curvature))
-            V, Z = V_new, Z_new
+            gnorm = max_abs(grad)
+            # the parabola's decrease is exact, however small beside F's rounding
+            stalled = stall(F_prev - F, 0.0 if recursed else noise_prev, gnorm)
+            if recursed and (stalled or it == max_iter):
+                # a fit that stops short says where it is from X itself. The
+                # recursion's rounding, eps times the sum of the gradient's
+                # changes over at most 100 iterations (about twice the sum of
+                # its norms), stays below the threshold's floor of 300 eps
+                # times the gradient at zero: a converged fit needs no check
+                Z = objective.raw(V)
+                F, grad, noise = objective.smooth_value_and_gradient(Z, V)
+                gnorm, recursed = max_abs(grad), False
             curve.append(F)
-            if objective.unbounded(Z):
+            if Z is not None and objective.unbounded(Z):
                 message = _unbounded(it)
                 break
-            gnorm = max_abs(grad)
             marks.append(gnorm)
             if report(it):
                 _print_progress(it, F, gnorm, t, started)
             converged, stop, message = _stopping(
-                it, gnorm, threshold(F), stall(F_prev - F, noise_prev, gnorm), message
+                it, gnorm, threshold(F), stalled, message
             )
             if stop:
                 break

@@ -298,9 +298,10 @@ def test_raw_is_linear(rng):
 
 @pytest.mark.parametrize("name", ["squared", "multi-output"])
 @pytest.mark.parametrize("sparse", [False, True])
-def test_line_curvature_is_the_second_difference_along_the_line(name, sparse, rng):
-    """L-BFGS's exact line search for the squared error: the smooth part is a
-    parabola along D, with the curvature line_curvature gives."""
+def test_hessian_product_is_the_change_of_the_gradient(name, sparse, rng):
+    """L-BFGS's conjugate-gradient steps for the squared error: the gradient
+    changes by t H D along t D, and the smooth part is a parabola with
+    second derivative D'HD."""
     X, Y, loss = _problem(name, rng, sparse=sparse)
     sw = rng.uniform(0, 3, size=X.shape[0])
     objective = Objective(X, Y, sw, loss, ElasticNet(0.3, 0.0))
@@ -309,8 +310,16 @@ def test_line_curvature_is_the_second_difference_along_the_line(name, sparse, rn
     def along(t):
         return objective.smooth_value(objective.raw(V + t * D), V + t * D)
 
+    def gradient(t):
+        return objective.smooth_gradient(objective.raw(V + t * D), V + t * D)
+
+    HD = objective.hessian_product(objective.raw(D), D)
     second = along(1.0) - 2 * along(0.0) + along(-1.0)  # exact for a parabola
-    assert objective.line_curvature(objective.raw(D), D) == pytest.approx(second)
+    assert np.vdot(D, HD) == pytest.approx(second)
+    change = gradient(0.7) - gradient(0.0)
+    np.testing.assert_allclose(
+        change, 0.7 * HD, rtol=1e-9, atol=1e-12 * np.abs(HD).max()
+    )
 
 
 def test_l1_prox_and_subgradient_in_scaled_coordinates(rng):

@@ -12,6 +12,7 @@ from gdlearn.optimizers import (
     ConstantStep,
     Nesterov,
     NoMomentum,
+    _threshold,
     minimize,
     minimize_lbfgs,
     minimize_newton,
@@ -270,6 +271,45 @@ def test_lbfgs_on_least_squares_terminates_like_conjugate_gradients(rng):
     assert result.converged and result.n_iter <= 40
     exact = minimize_newton(objective, objective.zeros(), tol=1e-12)
     np.testing.assert_allclose(result.params, exact.params, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "precondition, dtype",
+    [(True, np.float64), (True, np.float32), (False, np.float64)],
+    ids=["float64", "float32", "raw, past 100 iterations"],
+)
+def test_lbfgs_on_least_squares_stops_where_x_says_it_has_converged(
+    precondition, dtype, rng
+):
+    """On a quadratic the gradient and value are carried from step to step
+    (grad + t H D, F + t slope / 2), not read from X: at the end they must
+    be what X says, to rounding, and the fit must have converged by the
+    gradient read from X, also across the re-reading of X every 100
+    iterations."""
+    X = (rng.normal(size=(400, 60)) * np.geomspace(0.05, 20, 60)).astype(dtype)
+    Y = (X @ rng.normal(size=(60, 1)) + rng.normal(size=(400, 1))).astype(dtype)
+    objective = Objective(
+        X, Y, np.ones(400, dtype), SquaredError(), L2(1e-3), precondition=precondition
+    )
+    tol = 1e-9 if dtype == np.float64 else 1e-6
+    result = minimize_lbfgs(objective, objective.zeros(), tol=tol, max_iter=2000)
+    assert result.converged
+    assert (result.n_iter > 100) == (not precondition)
+    V = result.params
+    value, grad, noise = objective.smooth_value_and_gradient(objective.raw(V), V)
+    assert abs(result.loss_curve[-1] - value) <= noise
+    # converged by the carried gradient, whose rounding stays within the
+    # threshold's floor (300 eps times the gradient at zero)
+    zero = objective.zeros()
+    base = np.abs(objective.smooth_gradient(objective.raw(zero), zero)).max()
+    floor = 300 * np.finfo(dtype).eps * base
+    assert np.abs(grad).max() <= _threshold(tol, objective, None)(value) + floor
+    exact = minimize_newton(objective, objective.zeros(), tol=1e-10)
+    np.testing.assert_allclose(
+        objective.value(V),
+        objective.value(exact.params),
+        rtol=1e-9 if dtype == np.float64 else 1e-5,
+    )
 
 
 def test_lbfgs_hands_slow_fits_over_to_newton(capsys):
