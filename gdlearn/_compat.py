@@ -12,6 +12,7 @@ gdlearn uses them too, through this module only.
 
 from __future__ import annotations
 
+from sklearn import get_config
 from sklearn.externals.array_api_compat import (  # noqa: F401  (re-exported)
     array_namespace,
     is_array_api_obj,
@@ -49,8 +50,12 @@ def validate_params(estimator):
     """Check ``estimator.get_params()`` against its ``_parameter_constraints``.
 
     Raises ``InvalidParameterError`` (a ``ValueError`` and ``TypeError``)
-    whose message names the parameter and what it accepts.
+    whose message names the parameter and what it accepts. Skipped, as for
+    scikit-learn's own estimators, under
+    ``sklearn.config_context(skip_parameter_validation=True)``.
     """
+    if get_config()["skip_parameter_validation"]:
+        return
     validate_parameter_constraints(
         estimator._parameter_constraints,
         estimator.get_params(deep=False),

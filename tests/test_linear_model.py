@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -385,6 +386,17 @@ def test_invalid_parameters_name_themselves(params, match):
     X, y = DIABETES["scaled"]
     with pytest.raises(ValueError, match=match):
         LassoGD(**params).fit(X, y)
+
+
+def test_parameter_validation_is_skipped_where_scikit_learn_skips_it():
+    """sklearn.config_context(skip_parameter_validation=True) skips the
+    constraint checks for gdlearn's estimators as for scikit-learn's."""
+    X, y = DIABETES["scaled"]
+    with pytest.raises(ValueError, match="'precondition' parameter"):
+        RidgeGD(precondition="yes").fit(X, y)
+    with sklearn.config_context(skip_parameter_validation=True):
+        model = RidgeGD(precondition="yes").fit(X, y)
+    np.testing.assert_allclose(model.coef_, RidgeGD().fit(X, y).coef_)
 
 
 @pytest.mark.parametrize(
