@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import gdlearn
 from gdlearn import LassoGD, LinearRegressionGD, LogisticRegressionGD, RidgeGD, compare
-from gdlearn._base import NEWTON_MAX_UNKNOWNS
+from gdlearn.solvers import NEWTON_MAX_UNKNOWNS
 
 TOLS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12]
 TARGETS = (1e-4, 1e-6)

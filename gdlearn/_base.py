@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -29,7 +28,6 @@ from ._array_api import (
     astype,
     max_abs,
     namespace,
-    size,
     to_numpy,
     zeros,
 )
@@ -43,75 +41,32 @@ from ._compat import (
     validate_params,
 )
 from ._objective import Objective
-from .optimizers import (
+from .solvers import (
+    SOLVERS,
     Backtracking,
     ConstantStep,
-    Nesterov,
-    NoMomentum,
-    _diverged,
-    minimize,
-    minimize_lbfgs,
-    minimize_newton,
+    auto_solver,
+    check_solver,
     proximal_step,
     subgradient_step,
 )
-from .stochastic import (
-    SCHEDULES,
-    Constant,
-    InvScaling,
-    auto_learning_rate,
-    curvature_metric,
-    minimize_sgd,
-    sgd_epoch,
-)
+from .solvers._template import divergence_error
+from .solvers.lbfgs import LBFGS
+from .solvers.newton import Newton
+from .solvers.schedules import SCHEDULES, Constant, InvScaling
+from .solvers.sgd import SGD, auto_learning_rate, curvature_metric, sgd_epoch
 
-SOLVERS = {
-    "auto": None,
-    "newton": None,
-    "lbfgs": None,
-    "accelerated": Nesterov,
-    "gd": NoMomentum,
-    "sgd": None,
-}
-# 'auto' takes 'newton' up to this many unknowns (features + intercept, times
-# classes for the softmax): its curvature matrix then factors in milliseconds.
-NEWTON_MAX_UNKNOWNS = 1000
-# solver='auto' on a smooth objective starts with Newton's method when it
-# needs at most this many L-BFGS iterations' worth of work (see newton_cost)
-NEWTON_FIRST_COST = 15
 L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
-
-
-def newton_cost(objective):
-    """What Newton's method needs to finish a fit of ``objective`` whose
-    curvature changes, in L-BFGS iterations: about 5 iterations and 3
-    refreshes of the curvature.
-
-    A refresh reads (a subsample of) ``X`` once with ``q`` times the work of
-    a gradient's pass (``q`` the features, or the stored entries per row of
-    a sparse ``X``), times ``(K + 1) / 2`` for the softmax's ``K (K+1) / 2``
-    blocks of ``K`` outputs, halved where the blocks are summed in float32.
-    Those products run near the processor's peak, a gradient's pass at the
-    memory's: measured on this project's machines (OpenBLAS, one thread), a
-    refresh costs about ``q / 20`` L-BFGS iterations, at least one. A small
-    ``X`` (its blocks at most 2**16 entries) costs what its calls do: one.
-    """
-    X, k = objective.X, objective.Y.shape[1]
-    n = X.shape[0]
-    per_row = (X.nnz / max(n, 1) if sp.issparse(X) else X.shape[1]) + 1
-    rows = min(1.0, objective.curvature_rows / max(n, 1))
-    blocks = (k + 1) / 2 if objective.loss.coupled else 1.0
-    single = 0.5 if objective.curvature_single and rows < 1 and k > 1 else 1.0
-    small = not sp.issparse(X) and blocks * k * size(X) <= 2**16
-    refresh = 1.0 if small else max(1.0, per_row * blocks * rows * single / 20)
-    return 5 + 3 * refresh
+#: solver='sgd' steps in the metric of the curvature bound up to this many
+#: unknowns (features + intercept): the bound then factors in milliseconds.
+METRIC_MAX_UNKNOWNS = 1000
 
 
 ACCEPT_SPARSE = ("csr", "csc")
 
 COMMON_CONSTRAINTS = {
     "fit_intercept": ["boolean"],
-    "solver": [StrOptions(set(SOLVERS))],
+    "solver": [StrOptions({"auto", *SOLVERS})],
     "learning_rate": [
         StrOptions(set(SCHEDULES)),
         Interval(Real, 0, None, closed="neither"),
@@ -272,8 +227,10 @@ class GDMixin:
         self : object
             The fitted estimator.
         """
-        # setup
+        # setup: parameters first, then the data
         validate_params(self)
+        l1 = (penalty := self._penalty(1.0)) is not None and penalty.l1 > 0
+        check_solver(self.solver, l1=l1, learning_rate=self.learning_rate)
         X, y, sample_weight, Y, loss = self._prepare(X, y, sample_weight, reset=True)
         xp = namespace(Y)
         rows, held_out = None, None
@@ -283,17 +240,15 @@ class GDMixin:
         objective = self._objective(X, Y, sample_weight, loss, sw_sum)
         del sample_weight  # the objective holds them normalized
         V0 = self._initial_params(objective)
-        lr = self.learning_rate
-        solver = self._solver(objective)
-        options = dict(
-            max_iter=self.max_iter,
-            tol=self.tol,
-            verbose=self.verbose,
-        )
-        l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
         self.__dict__.pop("_sgd_state", None)
-        # optimize
-        if solver == "sgd":
+        name, newton_cost = self.solver, None
+        if name == "auto":
+            name, newton_cost = auto_solver(
+                objective,
+                learning_rate=self.learning_rate,
+                l1_method=getattr(self, "l1_method", "proximal"),
+            )
+        if name == "sgd":
             setup = self._sgd_setup(objective, rows)
             validation = None
             if held_out is not None:  # the same X, weights on the held-out rows only
@@ -305,37 +260,24 @@ class GDMixin:
                     fit_intercept=self.fit_intercept,
                     coordinates=objective.coordinates,
                 )
-            result = minimize_sgd(
-                objective,
-                V0,
+            solver = SGD(
                 shuffle=self.shuffle,
                 random_state=self.random_state,
-                l1_step=l1_step,
+                l1_step=L1_METHODS[getattr(self, "l1_method", "proximal")],
                 n_iter_no_change=self.n_iter_no_change,
                 rows=rows,
                 validation=validation,
                 **setup,
-                **options,
-            )
-            self._sgd_state = dict(
-                setup, coordinates=objective.coordinates, sw_seen=sw_sum, backoff=False
-            )
-        elif solver == "lbfgs":
-            result = minimize_lbfgs(
-                objective, V0, newton_cost=self._newton_cost(objective), **options
-            )
-        elif solver == "newton":
-            result = minimize_newton(
-                objective, V0, learning_rate=None if lr == "auto" else lr, **options
             )
         else:
-            result = minimize(
-                objective,
-                V0,
-                step_rule=Backtracking() if lr == "auto" else ConstantStep(lr),
-                l1_step=l1_step,
-                momentum=SOLVERS[solver](),
-                **options,
+            solver = self._solver(name, newton_cost)
+        # optimize
+        result = solver.solve(
+            objective, V0, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose
+        )
+        if name == "sgd":
+            self._sgd_state = dict(
+                setup, coordinates=objective.coordinates, sw_seen=sw_sum, backoff=False
             )
         # check convergence
         if not result.converged:
@@ -346,7 +288,7 @@ class GDMixin:
             )
         # finalize
         self._finalize(objective, result.params, y)
-        self.n_iter_ = result.n_iter
+        self.n_iter_, self.solver_ = result.n_iter, name
         # Python floats on the host, like MLPRegressor's: the history is read
         # from the device scalar by scalar anyway, and plots and prints use it there
         self.loss_curve_ = [float(value) for value in result.loss_curve]
@@ -399,7 +341,7 @@ class GDMixin:
             if f <= 2 * f_start + 1e-12 * abs(f_start):
                 break
             if not backoff or schedule.eta < 1e-12 * schedule.eta0:
-                raise _diverged(schedule.eta)
+                raise divergence_error(schedule.eta)
             schedule = before  # the guessed rate was too large: redo the epoch
             schedule.eta /= 4
         self._finalize(objective, V_new, y)
@@ -488,18 +430,18 @@ class GDMixin:
         """``dict(batch_size, schedule, backoff, metric)`` of ``solver='sgd'``.
 
         With ``eta0='auto'`` the rate is estimated and may back off. With
-        ``precondition`` and without an L1 part, up to ``NEWTON_MAX_UNKNOWNS``
+        ``precondition`` and without an L1 part, up to ``METRIC_MAX_UNKNOWNS``
         features (+ intercept) the steps are taken in the metric of the
         curvature bound, factored once, which makes the correlations and
         scales of the features as harmless to SGD as to Newton's method.
         """
-        n = objective.X.shape[0] if rows is None else len(rows)
+        n = objective.n_samples if rows is None else len(rows)
         batch_size = self.batch_size
         if batch_size == "auto":
             batch_size = min(BATCH_SIZE, max(1, n // 64))
         q = objective.zeros().shape[0]
         metric = None
-        if self.precondition and not objective.has_l1 and q <= NEWTON_MAX_UNKNOWNS:
+        if self.precondition and not objective.has_l1 and q <= METRIC_MAX_UNKNOWNS:
             metric = curvature_metric(objective)
         setup = dict(batch_size=batch_size, backoff=False, metric=metric)
         lr = self.learning_rate
@@ -534,61 +476,17 @@ class GDMixin:
             )
         super().__setstate__(state)
 
-    def _solver(self, objective):
-        """The solver to run: ``solver``, with 'auto' resolved.
-
-        With ``learning_rate='auto'``, 'auto' takes 'newton' up to
-        ``NEWTON_MAX_UNKNOWNS`` unknowns (unless an L1 penalty is to be handled
-        by ``l1_method='subgradient'``, a first-order method by definition),
-        'lbfgs' beyond that when there is no L1 penalty, and 'accelerated'
-        otherwise. Up to ``NEWTON_MAX_UNKNOWNS`` unknowns, a smooth objective
-        whose curvature changes (cross-entropy) goes to 'lbfgs' too when
-        Newton's method would cost more than ``NEWTON_FIRST_COST`` L-BFGS
-        iterations (:func:`newton_cost`): L-BFGS then hands over to Newton's
-        method if its own progress turns out slower than that
-        (:meth:`_newton_cost`).
-        """
-        if self.solver == "lbfgs" and (
-            objective.has_l1 or self.learning_rate != "auto"
-        ):
-            raise ValueError(
-                "solver='lbfgs' minimizes smooth objectives with learning_rate='auto': "
-                "use solver='newton' or 'accelerated' for an L1 penalty or a constant "
-                "learning_rate."
-            )
-        schedule = self.learning_rate in SCHEDULES and self.learning_rate != "auto"
-        if schedule and self.solver != "sgd":
-            raise ValueError(
-                f"learning_rate={self.learning_rate!r} is a schedule of "
-                f"solver='sgd', not of solver={self.solver!r}: use "
-                "learning_rate='auto' or a float, or solver='sgd'."
-            )
-        if self.solver != "auto":
-            return self.solver
-        if self.learning_rate != "auto":
-            return "accelerated"
-        if size(objective.zeros()) > NEWTON_MAX_UNKNOWNS:
-            return "accelerated" if objective.has_l1 else "lbfgs"
-        subgradient = (
-            objective.has_l1 and getattr(self, "l1_method", "") == "subgradient"
-        )
-        if subgradient:
-            return "accelerated"
-        cost = self._newton_cost(objective)
-        return "lbfgs" if cost is not None and cost > NEWTON_FIRST_COST else "newton"
-
-    def _newton_cost(self, objective):
-        """:func:`newton_cost` where 'auto' may hand a smooth objective whose
-        curvature changes from 'lbfgs' over to 'newton', else None."""
-        if (
-            self.solver != "auto"
-            or self.learning_rate != "auto"
-            or objective.has_l1
-            or objective.loss.constant_curvature
-            or size(objective.zeros()) > NEWTON_MAX_UNKNOWNS
-        ):
-            return None
-        return newton_cost(objective)
+    def _solver(self, name, newton_cost=None):
+        """The solver ``name`` (not 'sgd') for this estimator's parameters;
+        ``newton_cost`` is where 'lbfgs' hands over to Newton's method."""
+        lr = self.learning_rate
+        if name == "newton":
+            return Newton(None if lr == "auto" else lr)
+        if name == "lbfgs":
+            return LBFGS(newton_cost=newton_cost)
+        step_rule = Backtracking() if lr == "auto" else ConstantStep(lr)
+        l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
+        return SOLVERS[name](step_rule, l1_step)
 
     def _validate_fit_data(self, X, y, reset=True):
         with _numeric("X and y"):

@@ -83,7 +83,7 @@ _COMMON_PARAMETERS = """\
         'sgd': mini-batch stochastic gradient descent, ``batch_size`` samples
         per step, with the rate of ``learning_rate``; ``max_iter`` and
         ``n_iter_`` count epochs, and ``partial_fit`` streams (see
-        :mod:`gdlearn.stochastic`). Never chosen by 'auto'.
+        :mod:`gdlearn.solvers.sgd`). Never chosen by 'auto'.
         'auto', with ``learning_rate='auto'``: 'newton' up to 1,000 unknowns
         (features + 1, times classes for multinomial) unless
         ``l1_method='subgradient'`` asks for subgradient steps, 'lbfgs'
@@ -417,7 +417,7 @@ class ElasticNetGD(_RegressorGD):
     The squared error and L2 parts take gradient steps; the L1 part takes
     either proximal steps (soft-thresholding, ``l1_method='proximal'``) or
     subgradient steps (``l1_method='subgradient'``), see
-    :func:`gdlearn.optimizers.subgradient_step`.
+    :func:`gdlearn.solvers.subgradient_step`.
 
     Parameters
     ----------

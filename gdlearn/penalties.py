@@ -71,6 +71,17 @@ class ElasticNet:
         """Strength of the L2 part, :math:`\\alpha (1 - \\rho)`."""
         return self.alpha * (1.0 - self.l1_ratio)
 
+    @property
+    def smooth_part(self) -> L2:
+        """The L2 part as an :class:`L2` penalty: what gradient steps see."""
+        return L2(self.l2)
+
+    @property
+    def prox_part(self) -> L1:
+        """The L1 part as an :class:`L1` penalty: what proximal,
+        subgradient and orthant-wise steps handle."""
+        return L1(self.l1)
+
     def value(self, W):
         """:math:`\\alpha \\rho \\lVert W \\rVert_1 + \\tfrac{\\alpha(1-\\rho)}{2}
         \\lVert W \\rVert^2`."""

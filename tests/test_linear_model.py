@@ -32,6 +32,7 @@ from gdlearn import (
     RidgeGD,
     compare,
 )
+from gdlearn.solvers import auto_solver
 
 # Every fit in this module must converge at its settings: a ConvergenceWarning fails it.
 pytestmark = pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
@@ -481,13 +482,16 @@ def test_each_solver_matches_sklearn_at_tol_1e_minus_9(data, solver, atol):
 
 def test_auto_solver_picks_newton_only_where_it_applies():
     X, y = DIABETES["raw"]
-    assert RidgeGD().fit(X, y).n_iter_ == 1  # newton: least squares in one step
-    assert (
-        RidgeGD(learning_rate=0.1).fit(X, y).n_iter_ > 1
-    )  # a constant step: accelerated
+    ridge = RidgeGD().fit(X, y)
+    assert ridge.solver_ == "newton" and ridge.n_iter_ == 1  # least squares: one step
+    constant = RidgeGD(learning_rate=0.1).fit(X, y)
+    assert constant.solver_ == "accelerated" and constant.n_iter_ > 1
     # L1: orthant-wise newton, unless subgradient steps are asked for
-    assert LassoGD(alpha=0.1).fit(X, y).n_iter_ < 10
-    assert LassoGD(alpha=0.1, l1_method="subgradient").fit(X, y).n_iter_ > 50
+    lasso = LassoGD(alpha=0.1).fit(X, y)
+    assert lasso.solver_ == "newton" and lasso.n_iter_ < 10
+    subgradient = LassoGD(alpha=0.1, l1_method="subgradient").fit(X, y)
+    assert subgradient.solver_ == "accelerated" and subgradient.n_iter_ > 50
+    assert RidgeGD(solver="gd").fit(X, y).solver_ == "gd"  # as asked
 
 
 def _resolved_solver(model, X, y, curvature_rows=None):
@@ -496,7 +500,7 @@ def _resolved_solver(model, X, y, curvature_rows=None):
     objective = model._objective(X, Y, sample_weight, loss, float(len(y)))
     if curvature_rows is not None:
         objective.curvature_rows = curvature_rows
-    return model._solver(objective)
+    return auto_solver(objective, learning_rate=model.learning_rate)[0]
 
 
 def test_auto_solver_weighs_newtons_curvature_against_lbfgs(rng):

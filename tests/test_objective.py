@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from gdlearn import check_gradient
-from gdlearn._objective import Objective, weighted_column_stats, weighted_gram
+from gdlearn._objective import Objective
 from gdlearn.losses import BinaryCrossEntropy, MultinomialCrossEntropy, SquaredError
 from gdlearn.penalties import ElasticNet
 
@@ -61,6 +61,10 @@ def test_gradient_matches_finite_differences(
     assert check_gradient(objective.value, objective.gradient, V) < 1e-8
 
 
+def _smooth_gradient(objective, V):
+    return objective.smooth_gradient(objective.evaluate(V))[0]
+
+
 def _numerical_hessian(objective, V, h=1e-5):
     """Central differences of the smooth gradient, ordered output by output."""
     q, k = V.shape
@@ -69,8 +73,8 @@ def _numerical_hessian(objective, V, h=1e-5):
         for j in range(q):
             E = np.zeros_like(V)
             E[j, m] = h
-            diff = objective.smooth_gradient(objective.raw(V + E), V + E) - (
-                objective.smooth_gradient(objective.raw(V - E), V - E)
+            diff = _smooth_gradient(objective, V + E) - _smooth_gradient(
+                objective, V - E
             )
             columns.append(diff.T.ravel() / (2 * h))
     return np.array(columns).T
@@ -139,33 +143,6 @@ def test_curvature_on_a_subsample_estimates_the_hessian(rng):
     np.testing.assert_allclose(estimate, exact, atol=0.1 * np.abs(exact).max())
 
 
-@pytest.mark.parametrize(
-    "n, sparse, heavy",
-    [
-        (50, False, False),
-        (30_000, False, False),
-        (30_000, False, True),
-        (50, True, False),
-    ],
-    ids=["small dense", "dense", "dense centred as read", "sparse"],
-)
-def test_weighted_gram_centres_without_copying_x(n, sparse, heavy, rng):
-    # Dense X is centred chunk by chunk (a small one as a copy), exact even far
-    # from the origin; sparse X by expanding the product, which loses
-    # eps * (mean / std)^2: keep it near 0.
-    X = rng.normal(size=(n, 3)) + (1.0 if sparse else 100.0)
-    D = np.column_stack([rng.random(n), rng.normal(size=n)])  # any sign
-    center = X.mean(axis=0)
-    M, u, totals = weighted_gram(
-        sp.csr_matrix(X) if sparse else X, D, center, heavy=heavy
-    )
-    Xc = X - center
-    for j in range(2):
-        np.testing.assert_allclose(M[j], Xc.T @ (D[:, j : j + 1] * Xc), rtol=1e-9)
-        np.testing.assert_allclose(u[j], Xc.T @ D[:, j], rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(totals, D.sum(axis=0))
-
-
 def test_unbounded_only_without_penalty_on_separated_classes():
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     Y = np.array([[0.0], [0.0], [1.0], [1.0]])
@@ -231,9 +208,10 @@ def test_preconditioned_hessian_bound_has_unit_diagonal(rng):
     X, Y, loss = _problem("binary", rng)
     sw = rng.uniform(0.5, 2, size=len(X))
     objective = Objective(X, Y, sw, loss, ElasticNet(0.1, 0.0))
-    A = (X - objective.offset) * objective.scale[:, 0]
+    offset, scale, _ = objective.coordinates
+    A = (X - offset) * scale
     weights = sw / sw.sum()
-    diagonal = loss.curvature * (weights @ A**2) + 0.1 * objective.scale[:, 0] ** 2
+    diagonal = loss.curvature * (weights @ A**2) + 0.1 * scale**2
     np.testing.assert_allclose(diagonal, 1.0)
 
 
@@ -278,7 +256,7 @@ def test_sparse_equals_dense(name, rng):
     sw = rng.uniform(0.5, 2, size=X.shape[0])
     sparse = Objective(X, Y, sw, loss, ElasticNet(0.1, 0.5))
     dense = Objective(X.toarray(), Y, sw, loss, ElasticNet(0.1, 0.5))
-    np.testing.assert_allclose(sparse.scale, dense.scale, rtol=1e-10)
+    np.testing.assert_allclose(sparse.coordinates[1], dense.coordinates[1], rtol=1e-10)
     V = _random_params(dense, rng)
     assert sparse.value(V) == pytest.approx(dense.value(V), rel=1e-12)
     np.testing.assert_allclose(
@@ -308,10 +286,10 @@ def test_hessian_product_is_the_change_of_the_gradient(name, sparse, rng):
     V, D = _random_params(objective, rng), _random_params(objective, rng)
 
     def along(t):
-        return objective.smooth_value(objective.raw(V + t * D), V + t * D)
+        return objective.evaluate(V + t * D).value
 
     def gradient(t):
-        return objective.smooth_gradient(objective.raw(V + t * D), V + t * D)
+        return _smooth_gradient(objective, V + t * D)
 
     HD = objective.hessian_product(objective.raw(D), D)
     second = along(1.0) - 2 * along(0.0) + along(-1.0)  # exact for a parabola
@@ -328,25 +306,27 @@ def test_l1_prox_and_subgradient_in_scaled_coordinates(rng):
     objective = Objective(X, Y, np.ones(len(X)), loss, ElasticNet(0.5, 1.0))
     U = rng.normal(size=objective.zeros().shape)
     step = 0.7
-    out = objective.l1_prox(U, step)
+    out = objective.l1.prox(U, step)
     assert out[-1, 0] == U[-1, 0]  # the intercept is not penalized
-    s, lam = objective.scale[:, 0], 0.5
+    s, lam = objective.coordinates[1], 0.5
     for j in range(X.shape[1]):
         grid = np.linspace(-5, 5, 200001)
         cost = (grid - U[j, 0]) ** 2 / (2 * step) + lam * np.abs(s[j] * grid)
         assert out[j, 0] == pytest.approx(grid[cost.argmin()], abs=1e-4)
 
 
-def test_weighted_column_stats(rng):
-    X = rng.normal(size=(10000, 3)) * [1, 10, 1e-3] + [1e6, 0, 5]
-    w = rng.uniform(size=10000)
-    w /= w.sum()
-    mean, var = weighted_column_stats(X, w, center=True)
-    np.testing.assert_allclose(mean, np.average(X, axis=0, weights=w))
-    np.testing.assert_allclose(
-        var, np.average((X - mean) ** 2, axis=0, weights=w), rtol=1e-8
-    )
-    _, moment = weighted_column_stats(X, w, center=False)
-    np.testing.assert_allclose(moment, w @ X**2)
-    sparse_mean, sparse_var = weighted_column_stats(sp.csc_matrix(X), w, center=True)
-    np.testing.assert_allclose(sparse_var, var, rtol=1e-6)
+def test_a_point_keeps_the_loss_derivative_for_one_gradient(rng):
+    """evaluate() then smooth_gradient() equals the gradient read afresh, and a
+    Point's derivative serves one gradient only (its memory holds G after)."""
+    X, Y, loss = _problem("multinomial", rng)
+    objective = Objective(X, Y, rng.uniform(0.5, 2, len(X)), loss, ElasticNet(0.2, 0.0))
+    V = _random_params(objective, rng)
+    point = objective.evaluate(V)
+    assert point.value == pytest.approx(objective.value(V), rel=1e-14)
+    grad, noise = objective.smooth_gradient(point)
+    np.testing.assert_allclose(grad, objective.gradient(V), rtol=1e-13)
+    assert 0 < noise < 1e-12 * max(1.0, point.value) * 1e3
+    with pytest.raises(ValueError, match="taken already"):
+        objective.smooth_gradient(point)
+    again = objective.evaluate(V, point.Z)  # Z survives the gradient
+    assert again.value == point.value

@@ -7,19 +7,19 @@ from sklearn.datasets import load_breast_cancer
 
 from gdlearn._objective import Objective
 from gdlearn.losses import BinaryCrossEntropy, MultinomialCrossEntropy, SquaredError
-from gdlearn.optimizers import (
+from gdlearn.penalties import L1, L2, ElasticNet
+from gdlearn.solvers import (
     Backtracking,
     ConstantStep,
     Nesterov,
     NoMomentum,
-    _threshold,
     minimize,
     minimize_lbfgs,
     minimize_newton,
     proximal_step,
+    stopping_threshold,
     subgradient_step,
 )
-from gdlearn.penalties import L1, L2, ElasticNet
 
 
 def _solve(objective, *, start=None, step_rule=None, momentum=NoMomentum, **options):
@@ -104,7 +104,7 @@ def test_lasso_methods_reach_the_same_minimum(l1_step, momentum, rng):
 
 def test_subgradient_step_keeps_zeros_and_stops_at_zero():
     objective, _, _ = _least_squares(np.random.default_rng(1), p=3, alpha=1.0)
-    s = objective.scale[:, 0]  # in V coordinates the L1 strength is alpha * s
+    s = objective.coordinates[1]  # in V coordinates the L1 strength is alpha * s
     Y = np.array([[0.0], [0.5], [-2.0]])
     grad = np.array(
         [[0.4 * s[0]], [30.0], [0.5]]
@@ -160,7 +160,11 @@ def test_verbose_prints_progress(rng, capsys):
 def test_elastic_net_prox_step_on_objective(rng):
     objective, _, _ = _least_squares(rng)
     objective = Objective(
-        objective.X, objective.Y, np.ones(50), SquaredError(), ElasticNet(0.5, 0.5)
+        objective.design.X,
+        objective.Y,
+        np.ones(50),
+        SquaredError(),
+        ElasticNet(0.5, 0.5),
     )
     result = _solve(objective, momentum=Nesterov, max_iter=10_000, tol=1e-10)
     assert result.converged
@@ -219,7 +223,7 @@ def test_lbfgs_is_monotone_and_reaches_newtons_minimum(name, precondition, rng):
     objective = _logistic(rng, name)
     if not precondition:  # raw coordinates: scales from 0.1 to 100, offsets of 10
         objective = Objective(
-            objective.X,
+            objective.design.X,
             objective.Y,
             objective.weights,
             objective.loss,
@@ -234,7 +238,7 @@ def test_lbfgs_is_monotone_and_reaches_newtons_minimum(name, precondition, rng):
     # monotone, up to the rounding bound of F that the line search allows for
     # (in raw coordinates it includes the cancellation in z = x w)
     V = lbfgs.params
-    rounding = objective.smooth_value_and_gradient(objective.raw(V), V)[2]
+    rounding = objective.smooth_gradient(objective.evaluate(V))[1]
     assert np.all(np.diff(lbfgs.loss_curve) <= rounding)
     np.testing.assert_allclose(
         objective.value(lbfgs.params), objective.value(newton.params), rtol=1e-12
@@ -296,14 +300,16 @@ def test_lbfgs_on_least_squares_stops_where_x_says_it_has_converged(
     assert result.converged
     assert (result.n_iter > 100) == (not precondition)
     V = result.params
-    value, grad, noise = objective.smooth_value_and_gradient(objective.raw(V), V)
+    point = objective.evaluate(V)
+    value = point.value
+    grad, noise = objective.smooth_gradient(point)
     assert abs(result.loss_curve[-1] - value) <= noise
     # converged by the carried gradient, whose rounding stays within the
     # threshold's floor (300 eps times the gradient at zero)
     zero = objective.zeros()
-    base = np.abs(objective.smooth_gradient(objective.raw(zero), zero)).max()
+    base = np.abs(objective.smooth_gradient(objective.evaluate(zero))[0]).max()
     floor = 300 * np.finfo(dtype).eps * base
-    assert np.abs(grad).max() <= _threshold(tol, objective, None)(value) + floor
+    assert np.abs(grad).max() <= stopping_threshold(tol, objective, None)(value) + floor
     exact = minimize_newton(objective, objective.zeros(), tol=1e-10)
     np.testing.assert_allclose(
         objective.value(V),
@@ -356,7 +362,7 @@ def test_newton_with_a_subsampled_curvature_reaches_the_same_minimum(name):
 def test_newton_sparse_equals_dense(name, rng):
     sparse = _logistic(rng, name, sparse=True)
     dense = Objective(
-        sparse.X.toarray(), sparse.Y, sparse.weights, sparse.loss, L2(1e-3)
+        sparse.design.X.toarray(), sparse.Y, sparse.weights, sparse.loss, L2(1e-3)
     )
     a = minimize_newton(dense, dense.zeros(), tol=1e-10)
     b = minimize_newton(sparse, sparse.zeros(), tol=1e-10)
@@ -388,7 +394,7 @@ def _with_l1(objective, l1):
     """The same data and L2 weight with an L1 weight ``l1`` added."""
     penalty = ElasticNet(l1 + objective.l2.alpha, l1 / (l1 + objective.l2.alpha))
     return Objective(
-        objective.X,
+        objective.design.X,
         objective.Y,
         objective.weights * objective.sw_sum,
         objective.loss,

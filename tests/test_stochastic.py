@@ -26,14 +26,13 @@ from gdlearn._objective import Objective
 from gdlearn.compare import objective
 from gdlearn.losses import BinaryCrossEntropy, MultinomialCrossEntropy, SquaredError
 from gdlearn.penalties import ElasticNet
-from gdlearn.stochastic import (
-    Adaptive,
-    Constant,
-    InvScaling,
-    VarianceReduced,
+from gdlearn.solvers.schedules import Adaptive, Constant, InvScaling, VarianceReduced
+from gdlearn.solvers.sgd import (
     auto_learning_rate,
+    batch_gradient,
     curvature_metric,
     minimize_sgd,
+    sample_curvature,
 )
 
 LOSSES = {
@@ -67,14 +66,14 @@ def test_batch_gradients_average_to_the_full_gradient(loss, sparse, rng):
     objective = _objective(rng, loss, sparse=sparse)
     V = rng.normal(size=objective.zeros().shape)
     Z = objective.raw(V)
-    full = objective.smooth_gradient(Z, V)
+    full = objective.smooth_gradient(objective.evaluate(V, Z))[0]
     batches = np.array_split(rng.permutation(40), 8)
-    mean = sum(objective.stochastic_gradient(np.sort(b), V) for b in batches) / 8
+    mean = sum(batch_gradient(objective, np.sort(b), V) for b in batches) / 8
     np.testing.assert_allclose(mean, full, rtol=1e-12, atol=1e-14)
     anchor = (V, Z, full)
     for b in batches[:3]:
         np.testing.assert_allclose(
-            objective.stochastic_gradient(b, V, anchor=anchor), full, rtol=1e-12
+            batch_gradient(objective, b, V, anchor=anchor), full, rtol=1e-12
         )
 
 
@@ -101,12 +100,12 @@ def test_sample_curvature_bounds_each_sample(loss, metric, rng):
     step's metric M (curvature M^1/2 a a^T M^1/2), plus the L2 part."""
     objective = _objective(rng, loss, n=30)
     M = curvature_metric(objective) if metric else None
-    bound = objective.sample_curvature(metric=M)
+    bound = sample_curvature(objective, metric=M)
     n, p = 30, objective.n_features
     A = np.hstack(
         [
-            (objective.X - objective.offset) * objective.scale[:, 0],
-            np.full((n, 1), objective.intercept_scale),
+            (objective.design.X - objective.coordinates[0]) * objective.coordinates[1],
+            np.full((n, 1), objective.coordinates[2]),
         ]
     )
     c = objective.loss.curvature
@@ -155,7 +154,7 @@ def test_interpolation_is_reached_exactly(rng):
 @pytest.mark.parametrize("l1", [0.0, 0.05])
 def test_variance_reduced_sgd_reaches_newtons_minimum(loss, l1, rng):
     objective = _objective(rng, loss, n=200, l1=l1)
-    from gdlearn.optimizers import minimize_newton
+    from gdlearn.solvers import minimize_newton
 
     exact = minimize_newton(objective, objective.zeros(), tol=1e-13, max_iter=200)
     result = minimize_sgd(

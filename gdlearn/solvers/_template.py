@@ -1,0 +1,334 @@
+"""The fit loop every solver shares, in named phases.
+
+:meth:`Solver.solve` runs
+
+1. **setup**: the solver's state at the start, with the objective's value
+   and its stationarity measure there; the stopping threshold
+   (:func:`stopping_threshold`) from the gradient at zero;
+2. **iterate** (the solver's own: a direction and a step size), returning an
+   :class:`Outcome`;
+3. **confirm**: a solver whose value and gradient are carried by a
+   recursion rather than read from ``X`` refreshes them before it stops
+   without converging;
+4. **check**: the separability test, the progress line, convergence
+   (measure at most the threshold), the stall rule (:class:`Stall`), and a
+   hand-over to a successor solver;
+5. **finalize**: an :class:`OptimizeResult`, with one message.
+
+Every loop is bounded: ``max_iter`` iterations, and each solver's inner
+loops (step halving, orthant rounds) have their own bound. One divergence
+rule (:func:`diverged`) serves every solver with a constant step size.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._array_api import any_nonzero, max_abs, namespace
+
+#: The objective's own gradient scale, in units of sqrt(|f|): see stopping_threshold.
+OBJECTIVE_SCALE = 5.0
+#: A constant step size diverges when the objective exceeds its start this many times.
+DIVERGENCE_FACTOR = 1e4
+
+
+@dataclass
+class OptimizeResult:
+    """What a solver returns: the coordinates ``params`` it stopped at."""
+
+    params: np.ndarray
+    n_iter: int
+    converged: bool
+    loss_curve: list = field(default_factory=list)
+    step: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class Outcome:
+    """What one iteration reports to :meth:`Solver.solve`.
+
+    ``value`` is the full objective and ``measure`` the stationarity measure
+    after the iteration; ``decrease`` and ``noise`` (the rounding noise of the
+    value before it) feed the stall rule. ``Z`` are the new raw predictions
+    for the separability test, when the solver has them. ``stuck``: no step
+    decreased the objective, stop here. ``rejected``: the iteration was
+    undone (the iterate did not change). ``done``: the solver's own reason to
+    stop, counted as converged.
+    """
+
+    value: float
+    measure: float
+    step: float = 1.0
+    decrease: float = math.inf
+    noise: float = 0.0
+    Z: object = None
+    stuck: bool = False
+    rejected: bool = False
+    done: str = ""
+
+
+class Solver:
+    """A solver is its :meth:`setup` and :meth:`iterate`; :meth:`solve` is the loop.
+
+    Subclasses declare what they handle, checked before any data is read:
+    ``handles_l1`` (an L1 penalty), ``constant_step`` (a float
+    ``learning_rate``), ``schedules`` (the stochastic schedules) and
+    ``needs_gram`` (it forms curvature matrices, ``q`` x ``q`` or larger).
+    """
+
+    name = title = ""
+    handles_l1 = False
+    constant_step = False
+    schedules = False
+    needs_gram = False
+    patience = 5  # stalled iterations in a row before stopping (None: no rule)
+    unit = "iteration"
+    checks_start = True  # whether the start itself may meet the threshold
+
+    def setup(self, objective, V0):
+        """The state at ``V0``; it has ``V``, ``value``, ``measure`` and ``grad``."""
+        raise NotImplementedError
+
+    def iterate(self, state) -> Outcome:
+        raise NotImplementedError
+
+    def confirm(self, state, outcome) -> Outcome:
+        """The outcome of a fit about to stop short, re-read from ``X``."""
+        return outcome
+
+    def hand_over(self, state, it, max_iter, threshold):
+        """A message when a successor should finish the fit, else ``""``."""
+        return ""
+
+    def successor(self):
+        raise NotImplementedError
+
+    def finalize(self, state):
+        """The coordinates to return."""
+        return state.V
+
+    def solve(
+        self, objective, V0, *, max_iter, tol, verbose=0, threshold=None, first=1
+    ) -> OptimizeResult:
+        """Minimize ``objective`` from ``V0``; see the module docstring.
+        ``threshold`` replaces the stopping threshold when this solver
+        continues the fit of another, whose iterations were ``first - 1``."""
+        progress = Progress(verbose)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            state = self.setup(objective, V0)
+        if threshold is None:
+            at_zero = None if any_nonzero(V0) else state.grad
+            threshold = stopping_threshold(tol, objective, at_zero)
+        state.threshold = threshold
+        stall = Stall(self.patience)
+        curve, it = [], 0
+        converged = self.checks_start and state.measure <= threshold(state.value)
+        message = max_iter_message(max_iter, self.unit)
+        handed_over = ""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            while not converged and it < max_iter:
+                it += 1
+                out = self.iterate(state)
+                stalled = not (out.stuck or out.rejected) and stall(
+                    out.decrease, out.noise, out.measure
+                )
+                if stalled or (it == max_iter and not out.stuck):
+                    out = self.confirm(state, out)
+                curve.append(out.value)
+                wanted = threshold(out.value)
+                if out.stuck:
+                    converged = out.measure <= wanted
+                    message = stop_message(
+                        it, converged, out.measure, wanted, self.unit
+                    )
+                    break
+                if out.rejected:
+                    continue
+                if out.Z is not None and objective.unbounded(out.Z):
+                    message = unbounded_message(it, self.unit)
+                    break
+                progress.report(it + first - 1, out.value, out.measure, out.step)
+                if out.measure <= wanted or out.done:
+                    converged = True
+                    message = out.done or counted("converged in", it, self.unit)
+                    break
+                if stalled:
+                    message = stop_message(it, False, out.measure, wanted, self.unit)
+                    break
+                handed_over = self.hand_over(state, it, max_iter, threshold)
+                if handed_over:
+                    message = handed_over
+                    break
+        progress.say(message)
+        state.converged = converged
+        params = self.finalize(state)
+        step = float(getattr(state, "step", 1.0))
+        result = OptimizeResult(params, it, converged, curve, step, message)
+        if handed_over:
+            return self._continue(objective, result, max_iter, tol, verbose, threshold)
+        return result
+
+    def _continue(self, objective, result, max_iter, tol, verbose, threshold):
+        """The fit finished by :meth:`successor` from where this one stopped."""
+        it = result.n_iter
+        rest = self.successor().solve(
+            objective,
+            result.params,
+            max_iter=max_iter - it,
+            tol=tol,
+            verbose=verbose,
+            threshold=threshold,
+            first=it + 1,
+        )
+        total, message = it + rest.n_iter, rest.message
+        if rest.converged:
+            message = counted("converged in", total, self.unit)
+        elif total >= max_iter:
+            message = max_iter_message(max_iter, self.unit)
+        return OptimizeResult(
+            rest.params,
+            total,
+            rest.converged,
+            result.loss_curve + rest.loss_curve,
+            rest.step,
+            f"{message} (the first {it} by {self.title}, the rest by "
+            f"{self.successor().title})",
+        )
+
+
+def plural(count, unit):
+    """``"3 iterations"``, ``"1 epoch"``."""
+    return f"{count} {unit}" + "s" * (count != 1)
+
+
+def counted(what, count, unit):
+    """``"converged in 3 iterations"``."""
+    return f"{what} {plural(count, unit)}"
+
+
+def max_iter_message(max_iter, unit="iteration"):
+    return (
+        f"did not converge in max_iter={max_iter} {unit}s: increase max_iter, "
+        "or raise tol to accept a less exact solution"
+    )
+
+
+def stop_message(it, converged, gradient, threshold, unit="iteration"):
+    """Why the loop stopped when no step decreased the objective."""
+    if converged:
+        return counted("converged in", it, unit)
+    return (
+        f"stalled after {it} {unit}s: no step decreases the objective at this "
+        f"precision (gradient {gradient:.2e} against {threshold:.2e} wanted). Raise "
+        "tol, or add a penalty if the minimum is at infinity (separable classes "
+        "without one)"
+    )
+
+
+def unbounded_message(it, unit="iteration"):
+    return (
+        f"stopped after {it} {unit}s: the classes are perfectly separated, so "
+        "without a penalty the objective has no minimum and the coefficients would "
+        "grow without bound. Use a finite C for a solution"
+    )
+
+
+def diverged(value, start):
+    """The divergence rule of a constant step size: the objective is not
+    finite, or above ``DIVERGENCE_FACTOR`` times its value at the start."""
+    return not value <= DIVERGENCE_FACTOR * abs(start) + 1e-12
+
+
+def divergence_error(learning_rate):
+    return ValueError(
+        f"Gradient descent diverged: learning_rate={float(learning_rate):.6g} is too "
+        "large for this data. Use learning_rate='auto' (backtracking, never "
+        "diverges) or a smaller value."
+    )
+
+
+class Stall:
+    """Counts the iterations in a row that neither change the objective by
+    more than its rounding noise nor bring the gradient measure 10% below
+    where the count started: ``patience`` of them means rounding, not the
+    method, sets the pace, and more iterations would change nothing."""
+
+    def __init__(self, patience):
+        self.patience, self.count, self.mark = patience, 0, np.inf
+
+    def __call__(self, decrease, noise, gradient):
+        if self.patience is None:
+            return False
+        if abs(decrease) > noise or gradient < 0.9 * self.mark:
+            self.count, self.mark = 0, gradient
+        else:
+            self.count += 1
+        return self.count >= self.patience
+
+
+def stopping_threshold(tol, objective, grad_at_zero):
+    """The stopping threshold, a function of the objective's value ``f``:
+    ``tol`` times the larger of the max-norm of the smooth part's gradient at
+    zero (1 if that is 0) and :math:`5 \\sqrt{|f|}`, and at least 300
+    machine epsilons of the data's dtype times the former.
+
+    In the optimizer's coordinates the curvature is about 1 along each
+    coefficient, where a gradient ``g`` leaves about :math:`g^2 / 2` of the
+    objective to gain: :math:`\\sqrt{|f|}` is the gradient's own scale
+    beside the objective, and it keeps a fit whose objective is large beside
+    its gradient at zero from going on long after the objective has stopped
+    moving (the factor 5 was chosen on the benchmark problems, see
+    ``benchmarks/RESULTS.md``). The floor is what rounding allows: 6.7e-14
+    for float64 and 3.6e-5 for float32, where the implicitly centred
+    gradient of raw (uncentred) data carries rounding errors of about 1e-5
+    relative to the gradient at zero.
+    """
+    if grad_at_zero is None:
+        grad_at_zero, _ = objective.smooth_gradient(
+            objective.evaluate(objective.zeros())
+        )
+    base = max_abs(grad_at_zero) or 1.0
+    xp = namespace(grad_at_zero)
+    floor = 300 * float(xp.finfo(objective.dtype).eps) * base
+
+    def threshold(f):
+        scale = OBJECTIVE_SCALE * math.sqrt(abs(f)) if math.isfinite(f) else 0.0
+        return max(tol * max(base, scale), floor)
+
+    return threshold
+
+
+def stationarity(objective, V, grad):
+    """Max-norm of the smallest element of the (sub)gradient of the objective at ``V``."""
+    if objective.has_l1:
+        grad = objective.l1.min_norm_subgradient(V, grad)
+    return max_abs(grad)
+
+
+class Progress:
+    """The progress line: iterations 1, 2, 5, 10, 20, 50, ... with ``verbose``
+    (every one with ``verbose > 1``), and the closing message."""
+
+    def __init__(self, verbose):
+        self.verbose, self.started = verbose, time.perf_counter()
+
+    def report(self, it, value, gradient, step):
+        if not self.verbose:
+            return
+        if self.verbose <= 1:
+            mantissa = it / 10 ** int(np.log10(it))
+            if mantissa not in (1, 2, 5):
+                return
+        print(
+            f"iter {it:6d}  objective {value:.10g}  gradient {gradient:.3e}"
+            f"  step {step:.3e}  {time.perf_counter() - self.started:.3f}s"
+        )
+
+    def say(self, message):
+        if self.verbose:
+            print(message)

@@ -1,0 +1,147 @@
+"""Newton's method: gradient steps in the metric of the curvature.
+
+Each iteration steps along :math:`D = -P^{-1} \\nabla F(V)`, with ``P`` the
+curvature of :meth:`~gdlearn._objective.Objective.curvature_matrices` (the
+Hessian, or one coupled block for the softmax), and takes the first step
+size ``t`` in 1, 1/2, 1/4, ... that decreases the objective enough (Armijo:
+:math:`F(V + tD) \\le F(V) + 10^{-4}\\, t\\, \\nabla F^\\top D`), or the
+constant ``t = learning_rate`` when one is given. ``P`` is the exact Hessian
+for the squared error, so one unit step solves least squares. For
+cross-entropy it is recomputed at the current point only when the last step
+made poor progress (it had to be shortened, or the gradient fell by less
+than a factor 4); otherwise the previous ``P`` is kept as a fixed
+preconditioner. With ``P`` refreshed at every iteration this would be
+Newton's method exactly.
+
+An iteration reads ``X`` once for the raw predictions ``Z`` of the trial
+point, once for the gradient, and a third time (with ``q`` times the work)
+when it refreshes ``P``. A trial step that is cut short costs another pass
+for its ``Z``; the unit step is taken at almost every iteration, and so only
+one array of ``Z``'s size lives through the iteration (beside the targets
+and the loss's derivative): with many classes those arrays are the largest
+the fit makes.
+
+With an L1 part the steps are orthant-wise (Andrew and Gao's OWL-QN, with
+the exact curvature in place of L-BFGS's): the gradient is replaced by the
+minimum-norm subgradient ``r`` (zero on a coefficient at zero whose gradient
+the penalty absorbs), the step solves :math:`P_{FF} D_F = -r_F` on the free
+coefficients ``F`` (nonzero, or at zero with ``r`` pushing them off; one
+that the solution would move against :math:`-r` stays at zero), follows the
+L1 slope the curvature cannot see to the next zero, and a coefficient that
+the step carries across zero stops at zero (:mod:`gdlearn.solvers._linalg`).
+Zeros are exact, the support settles in a few steps, and from then on the
+steps are Newton's on the free coefficients.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from .._array_api import any_nonzero, astype, max_abs, vdot
+from ._linalg import factor, orthant_step, solve, stop_at_zero
+from ._template import Outcome, Solver, diverged, divergence_error
+
+#: The smallest fraction of the unit step the line search tries.
+SMALLEST_STEP = 1e-20
+
+
+class Newton(Solver):
+    """Steps ``-P^{-1} grad`` (orthant-wise with L1), by backtracking from 1
+    or at a constant ``learning_rate``."""
+
+    name = "newton"
+    title = "Newton's method"
+    handles_l1 = True
+    constant_step = True
+    needs_gram = True
+
+    def __init__(self, learning_rate=None):
+        self.learning_rate = learning_rate
+
+    def setup(self, objective, V0):
+        point = objective.evaluate(V0, objective.raw_start(V0))
+        grad, noise = objective.smooth_gradient(point)
+        F = point.value + objective.l1.value(V0)
+        s = SimpleNamespace(objective=objective, V=V0, Z=point.Z, f_start=F)
+        s.curvature, s.refresh = None, True  # P's factors (P itself with L1)
+        self._at(s, F, grad, noise)
+        return s
+
+    @staticmethod
+    def _at(s, F, grad, noise):
+        """Record the objective's value and gradient at ``s.V``."""
+        objective = s.objective
+        s.value, s.grad, s.noise = F, grad, noise
+        s.r = objective.l1.min_norm_subgradient(s.V, grad) if objective.has_l1 else grad
+        s.measure = max_abs(s.r)
+
+    def iterate(self, s) -> Outcome:
+        objective, lr = s.objective, self.learning_rate
+        l1 = objective.has_l1
+        if s.refresh or s.curvature is None:
+            s.curvature = None  # the old one goes before the new one is formed
+            P = objective.curvature_matrices(s.Z)
+            s.size, s.curvature = P.shape[1], P if l1 else factor(P)
+            del P
+        if l1:
+            D, orthant = orthant_step(objective, s.curvature, s.V, s.r)
+        else:
+            D = astype(solve(s.curvature, s.size, s.grad), s.V.dtype)
+        s.Z = None  # each trial point's Z is read from X: Z is not kept beside it
+        t = 1.0 if lr is None else lr
+        while True:  # bounded: t halves down to SMALLEST_STEP
+            V_new = s.V + t * D
+            if l1:
+                stop_at_zero(V_new, orthant, objective.n_features)
+            trial = objective.evaluate(V_new)
+            F_new = trial.value + objective.l1.value(V_new)
+            slope = vdot(s.r, V_new - s.V)
+            if lr is not None:
+                if diverged(F_new, s.f_start):
+                    raise divergence_error(lr)
+                break
+            if F_new <= s.value + s.noise + 1e-4 * slope:
+                break
+            t, trial = 0.5 * t, None  # the rejected Z goes before the next
+            if not any_nonzero(V_new - s.V) or t < SMALLEST_STEP:
+                return Outcome(s.value, s.measure, stuck=True)
+        F_prev, noise_prev, previous = s.value, s.noise, s.measure
+        s.V, s.Z = V_new, trial.Z
+        grad, noise = objective.smooth_gradient(trial)
+        self._at(s, F_new, grad, noise)
+        s.refresh = not objective.constant_curvature and (
+            t < 1 or s.measure > 0.25 * previous
+        )
+        return Outcome(s.value, s.measure, t, F_prev - s.value, noise_prev, s.Z)
+
+
+def minimize_newton(
+    objective,
+    V0,
+    *,
+    learning_rate=None,
+    max_iter=100,
+    tol=1e-4,
+    verbose=0,
+    threshold=None,
+):
+    """Minimize ``objective`` by Newton's method; see the module docstring.
+
+    ``threshold``, a function of the objective's value, replaces the
+    stopping threshold when this method continues the fit of another.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlearn._objective import Objective
+    >>> from gdlearn.losses import SquaredError
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> y = X @ np.array([1.0, -1.0])
+    >>> obj = Objective(X, y[:, None], np.ones(3), SquaredError(), fit_intercept=False)
+    >>> res = minimize_newton(obj, obj.zeros(), tol=1e-12)
+    >>> res.n_iter, np.round(obj.to_coef(res.params)[0].ravel(), 12)
+    (1, array([ 1., -1.]))
+    """
+    return Newton(learning_rate).solve(
+        objective, V0, max_iter=max_iter, tol=tol, verbose=verbose, threshold=threshold
+    )
