@@ -30,16 +30,10 @@ from ._array_api import (
     namespace,
     to_numpy,
 )
-from ._base import (
-    ACCEPT_SPARSE,
-    COMMON_CONSTRAINTS,
-    L1_CONSTRAINT,
-    GDMixin,
-    _numeric,
-    dtypes,
-    sgd_solver,
-)
+from ._base import COMMON_CONSTRAINTS, L1_CONSTRAINT, GDMixin
 from ._compat import Interval, StrOptions
+from ._sgd_fit import sgd_solver
+from ._validation import ACCEPT_SPARSE, dtypes, numeric_input
 from .losses import (
     BinaryCrossEntropy,
     MultinomialCrossEntropy,
@@ -189,7 +183,7 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
         if not bool(namespace(Y).all(namespace(Y).isfinite(Y))):
             # y of objects ([1, None]) passes validate_data and becomes NaN only
             # here: scikit-learn's check says so in its words
-            with _numeric("y"):
+            with numeric_input("y"):
                 check_array(Y, ensure_2d=False, input_name="y")
         Y = namespace(Y).reshape(Y, (y.shape[0], -1))
         return Y, sample_weight, SquaredError()
@@ -748,7 +742,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         return self._partial_fit(X, y, sample_weight)
 
     def _validate_fit_data(self, X, y, reset=True):
-        with _numeric("X"):
+        with numeric_input("X"):
             X, y = validate_data(
                 self,
                 X,

@@ -39,6 +39,7 @@ __all__ = [
     "Backtracking",
     "ConstantStep",
     "FirstOrder",
+    "L1_METHODS",
     "LBFGS",
     "Nesterov",
     "Newton",
@@ -72,6 +73,9 @@ class GradientDescent(FirstOrder):
 
     name = "gd"
 
+
+#: How an L1 penalty is handled by the first-order and stochastic solvers.
+L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
 
 SOLVERS = {
     "newton": Newton,
