@@ -69,6 +69,14 @@ def build_parser():
             "iterations and the warnings."
         ),
     )
+    _data_arguments(cmp)
+    _model_arguments(cmp)
+    _output_arguments(cmp)
+    return parser
+
+
+def _data_arguments(cmp):
+    """Where the data comes from, and what to predict."""
     data = cmp.add_mutually_exclusive_group()
     data.add_argument(
         "--dataset",
@@ -96,6 +104,10 @@ def build_parser():
         help=f"gdlearn estimators to compare ({', '.join(ESTIMATORS)}; case and "
         "the GD suffix optional); default: every one that applies",
     )
+
+
+def _model_arguments(cmp):
+    """The estimators' preprocessing and regularization."""
     cmp.add_argument(
         "--scale",
         action=argparse.BooleanOptionalAction,
@@ -120,6 +132,10 @@ def build_parser():
         default=1.0,
         help="logistic regression C; inf for no penalty (default: 1)",
     )
+
+
+def _output_arguments(cmp):
+    """How the fits are scored, timed and reported."""
     cmp.add_argument(
         "--test-size",
         type=float,
@@ -143,7 +159,6 @@ def build_parser():
         metavar="PATH",
         help="save the loss curves of the gdlearn fits to PATH (needs matplotlib)",
     )
-    return parser
 
 
 def main(argv=None):

@@ -229,7 +229,16 @@ def _same(a, b):
     return type(a) is type(b) and (a == b or a is b)
 
 
-def compare(
+def compare(X, y, **parameters):
+    """Every row of :func:`compare_groups` in one list: one row per fit, a dict
+    with keys :data:`COLUMNS` and the fitted ``model``.
+
+    ``parameters`` are those of :func:`compare_groups` (``task`` is required).
+    """
+    return [row for group in compare_groups(X, y, **parameters) for row in group]
+
+
+def compare_groups(
     X,
     y,
     *,
@@ -244,7 +253,9 @@ def compare(
     random_state=0,
     dataset="data",
 ):
-    """One row (a dict with keys :data:`COLUMNS`, and the fitted ``model``) per fit.
+    """Fit each gdlearn estimator beside its scikit-learn counterparts, one
+    group at a time: a list of rows (dicts with keys :data:`COLUMNS`, and the
+    fitted ``model``), one per fit, yielded as soon as the group is done.
 
     Parameters
     ----------
@@ -270,9 +281,9 @@ def compare(
     dataset : str, default='data'
         Name written in the rows.
 
-    Returns
-    -------
-    rows : list of dict
+    Yields
+    ------
+    group : list of dict
         ``objective`` is on the training data; ``gap`` is
         ``(objective - best) / |best|`` over the group's fits; ``coef_diff``
         is ``max |coef_ - best fit's coef_|``; ``score`` is R^2 (regression)
@@ -287,6 +298,29 @@ def compare(
     wrong = [name for name in names if name not in applicable]
     if wrong:
         raise ValueError(f"{', '.join(wrong)} does not apply to {task} ({dataset})")
+    X, X_test, y, y_test = _split(X, y, task, test_size, scale, random_state)
+    shared = dict(alpha=alpha, l1_ratio=l1_ratio, C=C)
+    n_classes = len(np.unique(y)) if task == "classification" else 0
+    n_outputs = 1 if y.ndim == 1 else y.shape[1]
+    for name in names:
+        group = [
+            _row(name, model, (X, y), (X_test, y_test), task, repeat, dataset, shared)
+            for model in candidates(
+                name,
+                **shared,
+                n_samples=len(y),
+                n_classes=n_classes,
+                n_outputs=n_outputs,
+            )
+        ]
+        _fill_gaps(group)
+        yield group
+
+
+def _split(X, y, task, test_size, scale, random_state):
+    """``X, X_test, y, y_test``: the held-out part stratified for
+    classification, the training data itself when ``test_size`` is 0, and both
+    standardized by the training part's statistics when ``scale``."""
     X, y = np.asarray(X, dtype=float), np.asarray(y)
     if test_size > 0:
         stratify = y if task == "classification" else None
@@ -298,44 +332,37 @@ def compare(
     if scale:
         scaler = StandardScaler().fit(X)
         X, X_test = scaler.transform(X), scaler.transform(X_test)
-    shared = dict(alpha=alpha, l1_ratio=l1_ratio, C=C)
-    rows = []
-    n_classes = len(np.unique(y)) if task == "classification" else 0
-    n_outputs = 1 if y.ndim == 1 else y.shape[1]
-    for name in names:
-        group = []
-        for model in candidates(
-            name, **shared, n_samples=len(y), n_classes=n_classes, n_outputs=n_outputs
-        ):
-            row = dict.fromkeys(COLUMNS, math.nan)
-            row.update(
-                dataset=dataset,
-                group=group_title(name, **shared),
-                estimator=label(model, **shared),
-                n_iter=None,
-                scoring="r2" if task == "regression" else "accuracy",
-                warnings="",
-                error="",
-                model=model,
-            )
-            try:
-                times = []
-                for _ in range(repeat):
-                    elapsed, caught = fit_once(model, X, y)
-                    times.append(elapsed)
-                    row["warnings"] = row["warnings"] or ", ".join(caught)
-                row.update(
-                    objective=float(objective(name, model, X, y, **shared)),
-                    score=float(model.score(X_test, y_test)),
-                    time_ms=1e3 * float(np.median(times)),
-                    n_iter=_n_iter(model),
-                )
-            except Exception as error:  # a solver that fails is a result too
-                row["error"] = f"{type(error).__name__}: {error}".splitlines()[0]
-            group.append(row)
-        _fill_gaps(group)
-        rows.extend(group)
-    return rows
+    return X, X_test, y, y_test
+
+
+def _row(name, model, train, test, task, repeat, dataset, shared):
+    """Fit ``model`` ``repeat`` times on ``train`` and describe it in one row."""
+    row = dict.fromkeys(COLUMNS, math.nan)
+    row.update(
+        dataset=dataset,
+        group=group_title(name, **shared),
+        estimator=label(model, **shared),
+        n_iter=None,
+        scoring="r2" if task == "regression" else "accuracy",
+        warnings="",
+        error="",
+        model=model,
+    )
+    try:
+        times = []
+        for _ in range(repeat):
+            elapsed, caught = fit_once(model, *train)
+            times.append(elapsed)
+            row["warnings"] = row["warnings"] or ", ".join(caught)
+        row.update(
+            objective=float(objective(name, model, *train, **shared)),
+            score=float(model.score(*test)),
+            time_ms=1e3 * float(np.median(times)),
+            n_iter=_n_iter(model),
+        )
+    except Exception as error:  # a solver that fails is a result too
+        row["error"] = f"{type(error).__name__}: {error}".splitlines()[0]
+    return row
 
 
 def _n_iter(model):

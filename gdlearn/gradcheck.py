@@ -1,6 +1,7 @@
 """Finite-difference checking of hand-written gradients.
 
-The derivative is the limit of a difference quotient (seed 002), so a
+The derivative is the limit of a difference quotient
+(:ref:`derivations-gradcheck` in ``docs/derivations.rst``), so a
 gradient can be checked against quotients of the function itself. The
 five-point stencil
 
@@ -42,7 +43,7 @@ def numerical_gradient(
 
     Examples
     --------
-    The gradient of the squared norm is ``2 x`` (seed 002):
+    The gradient of the squared norm is ``2 x`` (:ref:`derivations-rules`):
 
     >>> import numpy as np
     >>> numerical_gradient(lambda w: float(w @ w), np.array([1.0, -2.0]))

@@ -16,7 +16,9 @@ A loss knows one sample at a time. With the raw prediction (the "logit" or
 * ``separates(Y, Z)`` (classification losses): whether ``Z`` classifies
   every sample correctly, in which case the loss has no minimum, only an
   infimum of 0 as ``Z`` grows along the separating direction;
-* ``inverse_link(Z)``: the prediction (identity, sigmoid or softmax).
+* ``inverse_link(Z)``: the prediction (identity, sigmoid or softmax); the
+  classification losses also give ``probabilities(Z)`` and
+  ``log_probabilities(Z)``, one column per class, for ``predict_proba``.
 
 A loss never sees ``X``: the chain rule that turns
 :math:`\\partial \\ell / \\partial z` into a gradient with respect to the
@@ -31,8 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._array_api import column_stack, namespace, rowdot, softplus, total
 from ._array_api import expit as _expit
-from ._array_api import namespace, rowdot, softplus, total
+from ._array_api import log_expit as _log_expit
 
 __all__ = ["BinaryCrossEntropy", "MultinomialCrossEntropy", "SquaredError"]
 
@@ -56,9 +59,9 @@ class SquaredError:
     """Half squared error, :math:`\\ell(y, z) = \\tfrac12 \\lVert z - y \\rVert^2`.
 
     The factor one half makes the derivative exactly the residual,
-    :math:`\\partial \\ell / \\partial z = z - y`, as in the seeds' cost
+    :math:`\\partial \\ell / \\partial z = z - y`, as in the cost
     :math:`J = \\frac{1}{2m} \\lVert h - y \\rVert^2` whose gradient is
-    :math:`\\nabla_h J = \\frac1m (h - y)`. The second derivative is the
+    :math:`\\nabla_h J = \\frac1m (h - y)` (:ref:`derivations-squared-error`). The second derivative is the
     identity, so ``curvature = 1``.
 
     Examples
@@ -110,9 +113,9 @@ class BinaryCrossEntropy:
                    = \\log(1 + e^{z}) - y z,
 
     evaluated as ``logaddexp(0, z) - y * z``, finite for any ``z``. Its
-    derivative is the seeds' :math:`\\partial J / \\partial z = a - y`
+    derivative is :math:`\\partial J / \\partial z = a - y`
     (from :math:`\\sigma' = a (1 - a)`), and :math:`\\sigma' \\le 1/4` gives
-    ``curvature = 0.25``.
+    ``curvature = 0.25`` (:ref:`derivations-sigmoid`).
 
     Examples
     --------
@@ -162,13 +165,30 @@ class BinaryCrossEntropy:
         """The sigmoid :math:`\\sigma(z)`, the probability of the positive class."""
         return _expit(Z)
 
+    def log_inverse_link(self, Z):
+        """:math:`\\log \\sigma(z) = -\\log(1 + e^{-z})`, finite for any ``z``."""
+        return _log_expit(Z)
+
+    def probabilities(self, Z):
+        """Both classes' probabilities from the raw predictions ``Z`` of shape
+        ``(n, 1)``: ``[inverse_link(-z), inverse_link(z)]``, since
+        :math:`1 - \\sigma(z) = \\sigma(-z)` (which keeps a small probability
+        of the negative class exact where ``1 - a`` would round to 0)."""
+        return column_stack([self.inverse_link(-Z[:, 0]), self.inverse_link(Z[:, 0])])
+
+    def log_probabilities(self, Z):
+        """Log of :meth:`probabilities`, computed stably."""
+        return column_stack(
+            [self.log_inverse_link(-Z[:, 0]), self.log_inverse_link(Z[:, 0])]
+        )
+
 
 class MultinomialCrossEntropy:
     """Cross-entropy of a softmax over ``K`` classes, for one-hot targets.
 
     The log-sum-exp :math:`\\operatorname{lse}(z) = \\log \\sum_k e^{z_k}` has
     the softmax as its gradient, :math:`\\partial \\operatorname{lse} /
-    \\partial z_k = e^{z_k} / \\sum_j e^{z_j} = p_k` (seed 001), so
+    \\partial z_k = e^{z_k} / \\sum_j e^{z_j} = p_k` (:ref:`derivations-softmax`), so
 
     .. math::
         \\ell(y, z) = \\operatorname{lse}(z) - y^\\top z, \\qquad
@@ -239,3 +259,11 @@ class MultinomialCrossEntropy:
     def log_inverse_link(self, Z):
         """Log of the softmax, computed without forming the softmax."""
         return log_softmax(Z)
+
+    def probabilities(self, Z):
+        """The classes' probabilities, one column per class: the inverse link."""
+        return self.inverse_link(Z)
+
+    def log_probabilities(self, Z):
+        """Log of :meth:`probabilities`, computed stably."""
+        return self.log_inverse_link(Z)

@@ -8,7 +8,7 @@ Every penalty gives
 
 * ``value(W)``;
 * ``gradient(W)``: the gradient, or for the L1 part the subgradient with the
-  convention ``sign(0) = 0`` (the seeds: any value in [-1, 1] is a subgradient
+  convention ``sign(0) = 0`` (:ref:`derivations-l1`: any value in [-1, 1] is a subgradient
   of :math:`|x|` at 0, and 0 is the one of smallest norm);
 * ``min_norm_subgradient(W, G)``: the element of smallest magnitude of
   :math:`G + \\partial P(W)`, coordinate by coordinate. Its norm is the
@@ -32,7 +32,7 @@ class ElasticNet:
 
     ``alpha`` is :math:`\\alpha \\ge 0` and ``l1_ratio`` is :math:`\\rho \\in
     [0, 1]`, as in scikit-learn's ``ElasticNet``. The L2 part is smooth with
-    gradient :math:`\\alpha (1 - \\rho) W` (seed 002: :math:`\\nabla \\lVert w
+    gradient :math:`\\alpha (1 - \\rho) W` (:ref:`derivations-l2`: :math:`\\nabla \\lVert w
     \\rVert^2 = 2 w`); the L1 part has the subgradient :math:`\\alpha \\rho
     \\operatorname{sign}(W)`, taking 0 at 0.
 
