@@ -88,7 +88,14 @@ from sklearn.utils import check_random_state
 
 from .._array_api import astype, eye, namespace, take_rows
 from ._linalg import factor
-from ._template import Outcome, Solver, divergence_error, plural, stationarity
+from ._template import (
+    Outcome,
+    Solver,
+    diverged,
+    divergence_error,
+    plural,
+    stationarity,
+)
 from .first_order import proximal_step
 
 __all__ = [
@@ -312,14 +319,15 @@ class SGD(Solver):
         point = objective.evaluate(V)
         grad, noise = objective.smooth_gradient(point)
         f = point.value + objective.l1.value(V)
-        # Variance-reduced steps decrease the objective when the rate suits; an
-        # epoch that increases it is undone (textbook schedules: one that more
-        # than doubles it), and the rate lowered where it was estimated
+        # A rate the user gave meets the template's one divergence rule. An
+        # estimated rate is a guess, checked as a line search checks a step:
+        # an epoch that increases the objective (textbook schedules: that
+        # more than doubles it) is undone and the rate lowered
         bold = self.backoff and schedule.variance_reduced
+        if not self.backoff and diverged(f, s.f_start):
+            raise divergence_error(schedule.eta)
         limit = s.value if bold else 2 * max(s.value, s.f_start)
-        if not f <= limit + noise:
-            if not self.backoff:
-                raise divergence_error(schedule.eta)
+        if self.backoff and not f <= limit + noise:
             schedule.eta /= 2 if bold else 4
             schedule.epochs, s.probe = epochs, None
             return Outcome(s.value, s.measure, rejected=True)
