@@ -32,7 +32,7 @@ from gdlearn import (
     RidgeGD,
     compare,
 )
-from gdlearn.solvers import auto_solver
+from gdlearn._objective import Objective
 
 # Every fit in this module must converge at its settings: a ConvergenceWarning fails it.
 pytestmark = pytest.mark.filterwarnings("error::sklearn.exceptions.ConvergenceWarning")
@@ -494,29 +494,20 @@ def test_auto_solver_picks_newton_only_where_it_applies():
     assert RidgeGD(solver="gd").fit(X, y).solver_ == "gd"  # as asked
 
 
-def _resolved_solver(model, X, y, curvature_rows=None):
-    """What solver='auto' resolves to for ``model`` on ``(X, y)``."""
-    X, y, sample_weight, Y, loss = model._prepare(X, y, None, reset=True)
-    objective = model._objective(X, Y, sample_weight, loss, float(len(y)))
-    if curvature_rows is not None:
-        objective.curvature_rows = curvature_rows
-    return auto_solver(objective, learning_rate=model.learning_rate)[0]
-
-
-def test_auto_solver_weighs_newtons_curvature_against_lbfgs(rng):
+def test_auto_solver_weighs_newtons_curvature_against_lbfgs(rng, monkeypatch):
     # Newton's refreshes of the curvature cost about q / 20 L-BFGS iterations
     # each: cheap on small data and on a subsample of tall data, not at q=101
     # on 10,000 rows, where L-BFGS converges in fewer iterations' worth of work
     for X, y in CLASSIFICATION.values():
-        assert _resolved_solver(LogisticRegressionGD(), X, y) == "newton"
+        assert LogisticRegressionGD().fit(X, y).solver_ == "newton"
     X = rng.normal(size=(10_000, 100))
     y = (X @ rng.normal(size=100) + rng.logistic(size=10_000) > 0).astype(int)
-    assert _resolved_solver(LogisticRegressionGD(), X, y) == "lbfgs"
-    assert _resolved_solver(LogisticRegressionGD(), X, y, curvature_rows=500) == (
-        "newton"
-    )
-    assert _resolved_solver(RidgeGD(), X, y) == "newton"  # one refresh: one step
+    assert RidgeGD().fit(X, y).solver_ == "newton"  # one refresh: one step
     auto = LogisticRegressionGD().fit(X, y)  # fast: no hand-over to Newton
     lbfgs = LogisticRegressionGD(solver="lbfgs").fit(X, y)
+    assert auto.solver_ == "lbfgs"
     assert auto.n_iter_ == lbfgs.n_iter_ < 30
     np.testing.assert_array_equal(auto.coef_, lbfgs.coef_)
+    # the curvature on a subsample of 500 rows: Newton's refreshes are cheap
+    monkeypatch.setattr(Objective, "curvature_rows", 500)
+    assert LogisticRegressionGD().fit(X, y).solver_ == "newton"

@@ -158,10 +158,10 @@ def test_verbose_prints_progress(rng, capsys):
 
 
 def test_elastic_net_prox_step_on_objective(rng):
-    objective, _, _ = _least_squares(rng)
+    _, X, y = _least_squares(rng)
     objective = Objective(
-        objective.design.X,
-        objective.Y,
+        X,
+        y[:, None],
         np.ones(50),
         SquaredError(),
         ElasticNet(0.5, 0.5),
@@ -181,7 +181,9 @@ def test_newton_solves_least_squares_in_one_step(precondition, rng):
     )
 
 
-def _logistic(rng, name, n=300, p=5, sparse=False, curvature_rows=20_000):
+def _logistic_data(rng, name, n=300, p=5, sparse=False):
+    """``(X, Y, sample_weight, loss)`` of a binary or 3-class problem whose
+    features have scales from 0.1 to 100 and offsets of 10."""
     X = rng.normal(size=(n, p)) * rng.uniform(0.1, 100, size=p) + 10 * rng.normal(
         size=p
     )
@@ -194,7 +196,11 @@ def _logistic(rng, name, n=300, p=5, sparse=False, curvature_rows=20_000):
     if sparse:
         X[rng.random(X.shape) < 0.5] = 0.0
         X = sp.csr_matrix(X)
-    objective = Objective(X, Y, rng.uniform(0.5, 2, size=n), loss, L2(1e-3))
+    return X, Y, rng.uniform(0.5, 2, size=n), loss
+
+
+def _logistic(rng, name, n=300, p=5, sparse=False, curvature_rows=20_000, **options):
+    objective = Objective(*_logistic_data(rng, name, n, p, sparse), L2(1e-3), **options)
     objective.curvature_rows = curvature_rows
     return objective
 
@@ -220,16 +226,8 @@ def test_newton_is_monotone_and_reaches_the_accelerated_minimum(name, rng):
 @pytest.mark.parametrize("name", ["binary", "multinomial"])
 @pytest.mark.parametrize("precondition", [True, False])
 def test_lbfgs_is_monotone_and_reaches_newtons_minimum(name, precondition, rng):
-    objective = _logistic(rng, name)
-    if not precondition:  # raw coordinates: scales from 0.1 to 100, offsets of 10
-        objective = Objective(
-            objective.design.X,
-            objective.Y,
-            objective.weights,
-            objective.loss,
-            L2(1e-3),
-            precondition=False,
-        )
+    # without preconditioning: raw coordinates, scales from 0.1 to 100, offsets of 10
+    objective = _logistic(rng, name, precondition=precondition)
     newton = minimize_newton(objective, objective.zeros(), tol=1e-10)
     lbfgs = minimize_lbfgs(objective, objective.zeros(), max_iter=10_000, tol=1e-10)
     accelerated = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-10)
@@ -360,10 +358,9 @@ def test_newton_with_a_subsampled_curvature_reaches_the_same_minimum(name):
 
 @pytest.mark.parametrize("name", ["binary", "multinomial"])
 def test_newton_sparse_equals_dense(name, rng):
-    sparse = _logistic(rng, name, sparse=True)
-    dense = Objective(
-        sparse.design.X.toarray(), sparse.Y, sparse.weights, sparse.loss, L2(1e-3)
-    )
+    X, Y, sw, loss = _logistic_data(rng, name, sparse=True)
+    sparse = Objective(X, Y, sw, loss, L2(1e-3))
+    dense = Objective(X.toarray(), Y, sw, loss, L2(1e-3))
     a = minimize_newton(dense, dense.zeros(), tol=1e-10)
     b = minimize_newton(sparse, sparse.zeros(), tol=1e-10)
     np.testing.assert_allclose(a.params, b.params, rtol=1e-8, atol=1e-10)
@@ -390,17 +387,10 @@ def test_newton_stops_on_separated_classes_without_a_penalty():
         assert np.all(np.isfinite(result.params))
 
 
-def _with_l1(objective, l1):
-    """The same data and L2 weight with an L1 weight ``l1`` added."""
-    penalty = ElasticNet(l1 + objective.l2.alpha, l1 / (l1 + objective.l2.alpha))
-    return Objective(
-        objective.design.X,
-        objective.Y,
-        objective.weights * objective.sw_sum,
-        objective.loss,
-        penalty,
-        fit_intercept=objective.fit_intercept,
-    )
+def _with_l1(X, Y, sample_weight, loss, l1, l2=0.0, fit_intercept=True):
+    """The objective of the data with an L1 weight ``l1`` beside an L2 weight ``l2``."""
+    penalty = ElasticNet(l1 + l2, l1 / (l1 + l2))
+    return Objective(X, Y, sample_weight, loss, penalty, fit_intercept=fit_intercept)
 
 
 @pytest.mark.parametrize(
@@ -409,17 +399,19 @@ def _with_l1(objective, l1):
 def test_newton_with_l1_reaches_the_proximal_minimum_with_exact_zeros(name, rng):
     """Orthant-wise Newton steps and FISTA's proximal steps reach the same
     minimum and the same zeros; Newton's objective never goes up."""
-    if "lasso" in name:
-        objective, X, _ = _least_squares(rng, n=80, p=12)
-        if name == "multi-output lasso":
-            W = rng.normal(size=(12, 3)) * (rng.random((12, 3)) < 0.5)
-            Y = X @ W + 0.1 * rng.normal(size=(80, 3))
-            objective = Objective(X, Y, np.ones(80), SquaredError(), L1(0.0))
-        objective = _with_l1(objective, 0.3)
-    else:
+    if name == "lasso":  # without an intercept, as _least_squares has it
+        _, X, y = _least_squares(rng, n=80, p=12)
         objective = _with_l1(
-            _logistic(rng, name), 0.05 if name == "multinomial" else 1.0
+            X, y[:, None], np.ones(80), SquaredError(), 0.3, fit_intercept=False
         )
+    elif name == "multi-output lasso":
+        _, X, _ = _least_squares(rng, n=80, p=12)
+        W = rng.normal(size=(12, 3)) * (rng.random((12, 3)) < 0.5)
+        Y = X @ W + 0.1 * rng.normal(size=(80, 3))
+        objective = _with_l1(X, Y, np.ones(80), SquaredError(), 0.3)
+    else:
+        l1 = 0.05 if name == "multinomial" else 1.0
+        objective = _with_l1(*_logistic_data(rng, name), l1, 1e-3)
     newton = minimize_newton(objective, objective.zeros(), tol=1e-12, max_iter=200)
     proximal = _solve(objective, momentum=Nesterov, max_iter=100_000, tol=1e-12)
     assert newton.converged and proximal.converged
@@ -438,7 +430,22 @@ def test_newton_with_l1_reaches_the_proximal_minimum_with_exact_zeros(name, rng)
 
 def test_newton_constant_learning_rate_and_divergence(rng):
     objective, _, _ = _least_squares(rng)
-    half = minimize_newton(objective, objective.zeros(), learning_rate=0.5, tol=1e-10)
-    assert half.converged and 30 <= half.n_iter <= 40  # the error halves each step
+    exact = minimize_newton(objective, objective.zeros(), tol=1e-12)  # one exact step
+    f_star = objective.value(exact.params)
+    tol = 1e-10
+    half = minimize_newton(objective, objective.zeros(), learning_rate=0.5, tol=tol)
+    assert half.converged
+    # the error V - V* halves each step, so on a quadratic f - f* falls by 4
+    gaps = np.array(half.loss_curve[:10]) - f_star
+    np.testing.assert_allclose(gaps[1:] / gaps[:-1], 0.25, rtol=1e-6)
+    # converged: the gradient's max-norm at most the threshold tau, hence
+    # f - f* <= |grad|^2 / (2 mu) <= q tau^2 / (2 mu), mu the Hessian's least eigenvalue
+    f = objective.value(half.params)
+    mu = np.linalg.eigvalsh(objective.curvature_matrices(objective.raw(half.params)))
+    tau = stopping_threshold(tol, objective, None)(f)
+    rounding = 16 * np.finfo(float).eps * f_star
+    assert (
+        -rounding <= f - f_star <= half.params.size * tau**2 / (2 * mu.min()) + rounding
+    )
     with pytest.raises(ValueError, match="learning_rate=3 is too large"):
         minimize_newton(objective, objective.zeros(), learning_rate=3.0, max_iter=100)

@@ -42,7 +42,8 @@ LOSSES = {
 }
 
 
-def _objective(rng, loss="squared", n=40, p=5, weights=True, l1=0.0, sparse=False):
+def _data(rng, loss="squared", n=40, p=5, weights=True, l1=0.0, sparse=False):
+    """``(X, Y, sample_weight, loss, penalty)`` of a small problem."""
     Loss, k = LOSSES[loss]
     X = rng.normal(size=(n, p)) * rng.uniform(0.1, 10, size=p) + rng.normal(size=p)
     if sparse:
@@ -54,7 +55,11 @@ def _objective(rng, loss="squared", n=40, p=5, weights=True, l1=0.0, sparse=Fals
         labels = rng.integers(0, max(k, 2), size=n)
         Y = labels[:, None] if k == 1 else (labels[:, None] == np.arange(k)) * 1.0
     sw = rng.uniform(0.5, 2, size=n) if weights else np.ones(n)
-    return Objective(X, Y * 1.0, sw, Loss(), ElasticNet(0.1 + l1, l1 / (0.1 + l1)))
+    return X, Y * 1.0, sw, Loss(), ElasticNet(0.1 + l1, l1 / (0.1 + l1))
+
+
+def _objective(rng, *args, **kwargs):
+    return Objective(*_data(rng, *args, **kwargs))
 
 
 # -- the pieces ----------------------------------------------------------------------
@@ -98,21 +103,16 @@ def test_curvature_bound_lies_above_the_hessian(loss, rng):
 def test_sample_curvature_bounds_each_sample(loss, metric, rng):
     """The largest eigenvalue of each sample's term, n w_i c a_i a_i^T in the
     step's metric M (curvature M^1/2 a a^T M^1/2), plus the L2 part."""
-    objective = _objective(rng, loss, n=30)
+    X, Y, sw, loss_, penalty = _data(rng, loss, n=30)
+    objective = Objective(X, Y, sw, loss_, penalty)
     M = curvature_metric(objective) if metric else None
     bound = sample_curvature(objective, metric=M)
     n, p = 30, objective.n_features
-    A = np.hstack(
-        [
-            (objective.design.X - objective.coordinates[0]) * objective.coordinates[1],
-            np.full((n, 1), objective.coordinates[2]),
-        ]
-    )
-    c = objective.loss.curvature
+    offset, scale, intercept_scale = objective.coordinates  # A = [(X - c) s, s_b 1]
+    A = np.hstack([(X - offset) * scale, np.full((n, 1), intercept_scale)])
+    c, w = loss_.curvature, sw / sw.sum()
     root = np.linalg.cholesky(M + 1e-300 * np.eye(p + 1)) if metric else np.eye(p + 1)
-    each = [
-        n * objective.weights[i] * c * np.sum((root.T @ A[i]) ** 2) for i in range(n)
-    ]
+    each = [n * w[i] * c * np.sum((root.T @ A[i]) ** 2) for i in range(n)]
     assert max(each) <= bound <= max(each) + 1.0 + 1e-9
 
 
