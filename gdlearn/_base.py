@@ -9,6 +9,7 @@ setup (validation, objective), optimize, check convergence, finalize
 
 from __future__ import annotations
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -38,7 +39,11 @@ from ._validation import (
     dtypes,
     follow_X,
     numeric_input,
+    rescale,
+    unchanged_on_failure,
+    weight_sum,
 )
+from .penalties import ElasticNet
 from .solvers import (
     L1_METHODS,
     SOLVERS,
@@ -96,7 +101,8 @@ class GDMixin(StochasticMixin):
     """Fit by gradient descent; subclasses give the model, this gives the loop.
 
     A subclass defines ``_encode_targets(y, sample_weight)`` returning
-    ``(Y, sample_weight, loss)`` and ``_penalty(sw_sum)`` returning an
+    ``(Y, sample_weight, loss, exponent)`` (``exponent``: the power of two
+    the weights were divided by, see :func:`~gdlearn._validation.rescale`) and ``_penalty(sw_sum)`` returning an
     :class:`~gdlearn.penalties.ElasticNet` in the objective's units, and
     ``_store_coef(W, b, y)`` setting ``coef_`` and ``intercept_`` in the
     shapes its scikit-learn counterpart uses for targets ``y``.
@@ -119,16 +125,22 @@ class GDMixin(StochasticMixin):
         self : object
             The fitted estimator.
         """
+        with unchanged_on_failure(self):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
+        """:meth:`fit`, which restores the estimator if this raises."""
         # setup: parameters first, then the data
         validate_params(self)
         l1 = (penalty := self._penalty(1.0)) is not None and penalty.l1 > 0
         check_solver(self.solver, l1=l1, learning_rate=self.learning_rate)
-        X, y, sample_weight, Y, loss = self._prepare(X, y, sample_weight, reset=True)
-        xp = namespace(Y)
+        X, y, sample_weight, Y, loss, exponent = self._prepare(
+            X, y, sample_weight, reset=True
+        )
         rows, held_out = None, None
         if self.solver == "sgd" and self.early_stopping:
             rows, sample_weight, held_out = self._hold_out(y, sample_weight)
-        sw_sum = float(xp.sum(sample_weight, dtype=xp.float64))
+        sw_sum = weight_sum(sample_weight, exponent)
         objective = self._objective(X, Y, sample_weight, loss, sw_sum)
         del sample_weight  # the objective holds them normalized
         V0 = self._initial_params(objective)
@@ -174,11 +186,17 @@ class GDMixin(StochasticMixin):
         # is how they find it, not something to warn about
         with np.errstate(over="ignore", invalid="ignore"):
             X, y = self._validate_fit_data(X, y, reset=reset)
-            sample_weight = check_sample_weight(sample_weight, X)
-            Y, sample_weight, loss = self._encode_targets(y, sample_weight, partial)
+            sample_weight, exponent = check_sample_weight(sample_weight, X)
+            Y, sample_weight, loss, by_class = self._encode_targets(
+                y, sample_weight, partial
+            )
+        if by_class or getattr(self, "class_weight", None) is not None:
+            name = "sample_weight times class_weight"
+            sample_weight, again = rescale(sample_weight, name)
+            exponent += by_class + again
         if loss.constant_curvature:  # regression: y enters squared (X: Objective)
             check_magnitude(Y, "y")
-        return X, y, sample_weight, Y, loss
+        return X, y, sample_weight, Y, loss, exponent
 
     def _objective(self, X, Y, sample_weight, loss, sw_sum, coordinates=None):
         return Objective(
@@ -186,11 +204,27 @@ class GDMixin(StochasticMixin):
             Y,
             sample_weight,
             loss,
-            self._penalty(sw_sum),
+            self._scaled_penalty(sw_sum),
             fit_intercept=self.fit_intercept,
             precondition=self.precondition,
             coordinates=coordinates,
         )
+
+    def _scaled_penalty(self, sw_sum):
+        """The penalty in the objective's units, refused where the sum of the
+        weights is so small that dividing by it overflows."""
+        try:
+            penalty = self._penalty(sw_sum)
+        except ZeroDivisionError:
+            penalty = ElasticNet(math.inf, 0.0)
+        if penalty is not None and not math.isfinite(penalty.alpha):
+            raise ValueError(
+                f"sample_weight sums to {sw_sum:.3g}: the penalty of "
+                f"{type(self).__name__}, stated per unit of that sum, overflows "
+                "float64 divided by it, and every coefficient would be 0. Use "
+                "larger weights or a weaker penalty."
+            )
+        return penalty
 
     def _finalize(self, objective, V, y):
         """``coef_`` and ``intercept_`` from the optimizer's ``V``, refusing non-finite ones."""
@@ -257,11 +291,11 @@ class GDMixin(StochasticMixin):
     def _previous_params(self, objective):
         """``coef_`` and ``intercept_`` in ``objective``'s coordinates, or None
         when their shape does not fit its data."""
-        k = objective.Y.shape[1]
-        W = to_numpy(self.coef_).reshape(-1, objective.n_features).T
-        b = np.broadcast_to(to_numpy(self.intercept_), (k,))
-        if W.shape != (objective.n_features, k):
-            return None
+        k, p = objective.Y.shape[1], objective.n_features
+        coef, intercept = to_numpy(self.coef_), np.ravel(to_numpy(self.intercept_))
+        if coef.shape[-1] != p or coef.size != p * k or intercept.size != k:
+            return None  # features, targets or classes changed: a cold start
+        W, b = coef.reshape(k, p).T, intercept
         V0 = objective.zeros()  # in the new data's namespace
         return objective.from_coef(asarray(W, like=V0), asarray(b, like=V0))
 

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from ._array_api import asarray, namespace, to_numpy, zeros
 from ._compat import validate_params
 from ._objective import Objective
+from ._validation import unchanged_on_failure, weight_sum
 from .solvers import L1_METHODS
 from .solvers._template import divergence_error
 from .solvers.schedules import SCHEDULES, Constant, InvScaling
@@ -67,16 +68,21 @@ class StochasticMixin:
         The first call fixes the coordinates (the preconditioning of its
         chunk) and the learning rate; each call then minimizes the objective
         of all the data seen so far, whose penalty is scaled by the sum of
-        the sample weights seen so far.
+        the sample weights seen so far. A call that raises leaves the model
+        as it was.
         """
+        with unchanged_on_failure(self):
+            return self._partial_epoch(X, y, sample_weight)
+
+    def _partial_epoch(self, X, y, sample_weight):
+        """:meth:`_partial_fit`, which restores the estimator if this raises."""
         validate_params(self)
         first = not hasattr(self, "coef_")
-        X, y, sample_weight, Y, loss = self._prepare(
+        X, y, sample_weight, Y, loss, exponent = self._prepare(
             X, y, sample_weight, reset=first, partial=True
         )
-        xp = namespace(Y)
         state = None if first else getattr(self, "_sgd_state", None)
-        sw_seen = float(xp.sum(sample_weight, dtype=xp.float64))
+        sw_seen = weight_sum(sample_weight, exponent)
         sw_seen += state["sw_seen"] if state else 0.0
         objective = self._objective(
             X, Y, sample_weight, loss, sw_seen, state and state["coordinates"]

@@ -1,17 +1,20 @@
 """Input validation beyond scikit-learn's own: dtypes, the namespace that ``y``
 and ``sample_weight`` follow, sample weights, magnitudes, and errors that
-name a non-numeric input."""
+name a non-numeric input; and the guarantee that a fit that fails changes
+nothing (:func:`unchanged_on_failure`)."""
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn import get_config
 from sklearn.utils import check_array
 
-from ._array_api import max_abs, namespace, zeros
+from ._array_api import astype, max_abs, namespace, zeros
 from ._compat import get_namespace_and_device, is_array_api_obj, move_to
 
 ACCEPT_SPARSE = ("csr", "csc")
@@ -45,21 +48,29 @@ def follow_X(A, X):
 
 
 def check_sample_weight(sample_weight, X):
-    """``sample_weight`` as a finite, nonnegative 1-D array with a positive sum,
-    of ``X``'s dtype, namespace and device.
+    """``(weights, exponent)``: ``sample_weight`` as a finite, nonnegative 1-D
+    array of ``X``'s dtype, namespace and device, and the power of two it was
+    divided by (see :func:`rescale`).
 
     ``None`` means unit weights; a number means that weight for every sample.
     The array returned is a new one: the caller's is never modified.
     """
     n_samples = X.shape[0]
     if sample_weight is None:
-        return zeros((n_samples,), like=X) + 1
+        return zeros((n_samples,), like=X) + 1, 0
     if isinstance(sample_weight, Real):
         sample_weight = zeros((n_samples,), like=X) + sample_weight
+    if sp.issparse(sample_weight):
+        raise TypeError(
+            "sample_weight must be a dense array-like, got a sparse matrix: "
+            "convert it with .toarray()."
+        )
+    # validated in the widest float, so that weights a float32 X cannot hold
+    # (1e-300) are rescaled before they are rounded to it
     sample_weight = check_array(
         sample_weight,
         ensure_2d=False,
-        dtype=X.dtype,
+        dtype=dtypes(X),
         copy=True,
         input_name="sample_weight",
     )
@@ -68,14 +79,59 @@ def check_sample_weight(sample_weight, X):
             f"sample_weight.shape == {tuple(sample_weight.shape)}, expected "
             f"({n_samples},)."
         )
-    xp = namespace(sample_weight)
-    if xp.any(sample_weight < 0):
+    if namespace(sample_weight).any(sample_weight < 0):
         raise ValueError("Negative values in data passed to sample_weight.")
-    if not float(xp.sum(sample_weight)) > 0:
-        raise ValueError(
-            "All sample_weight values are zero: their sum must be positive."
-        )
-    return sample_weight
+    sample_weight, exponent = rescale(sample_weight, "sample_weight", X.dtype)
+    return astype(sample_weight, X.dtype), exponent
+
+
+def rescale(weights, name, dtype=None):
+    """``(weights * 2**-e, e)``: nonnegative ``weights`` divided by a power of
+    two where their largest is out of the middle of ``dtype``'s range
+    (``weights``' own by default: between :math:`2^{\\pm 44}` for float32,
+    :math:`2^{\\pm 492}` for float64), where their sum could overflow or
+    dividing by it lose digits; else ``(weights, 0)``.
+
+    The objective divides the data term by the sum of the weights, so the
+    rescaled weights give the same objective; only the penalties, which
+    scikit-learn states in units of the weights' sum, need ``e`` back (see
+    :func:`weight_sum`). Dividing by a power of two is exact.
+    """
+    xp = namespace(weights)
+    largest = float(xp.max(weights)) if weights.shape[0] else 0.0
+    if not largest > 0:
+        raise ValueError(f"All {name} values are zero: their sum must be positive.")
+    limit = namespace(weights).finfo(dtype or weights.dtype).maxexp // 2 - 20
+    exponent = math.frexp(largest)[1]
+    if -limit < exponent < limit:
+        return weights, 0
+    half = -exponent // 2  # two factors, each a normal float
+    return weights * 2.0**half * 2.0 ** (-exponent - half), exponent
+
+
+def weight_sum(weights, exponent):
+    """The sum of the weights before :func:`rescale`: a float that may be
+    ``inf`` or 0 where it is out of float64's range."""
+    xp = namespace(weights)
+    total = float(xp.sum(weights, dtype=xp.float64))
+    try:
+        return math.ldexp(total, exponent)
+    except OverflowError:
+        return math.inf
+
+
+def check_class_weight(class_weight):
+    """Refuse a ``class_weight`` dict whose weights are not finite nonnegative
+    numbers, naming the class."""
+    if not isinstance(class_weight, dict):
+        return
+    for label, weight in class_weight.items():
+        number = isinstance(weight, Real) and not isinstance(weight, bool)
+        if not (number and math.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight[{label!r}] = {weight!r}: class weights must be "
+                "finite nonnegative numbers."
+            )
 
 
 def check_magnitude(A, name):
@@ -98,4 +154,18 @@ def numeric_input(names):
     except ValueError as error:
         if str(error).startswith("could not convert"):
             raise ValueError(f"{names} must be numeric: {error}") from error
+        raise
+
+
+@contextmanager
+def unchanged_on_failure(estimator):
+    """Put back every attribute of ``estimator`` as it was if the block raises
+    (a KeyboardInterrupt included): a failed fit leaves the previous model, or
+    an unfitted estimator, never half of each."""
+    state = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
         raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from numbers import Real
 
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
@@ -31,6 +32,8 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     _parameter_constraints = dict(COMMON_CONSTRAINTS)
 
     def _encode_targets(self, y, sample_weight, partial=False):
+        if sp.issparse(y):  # n by k numbers: small beside X, and read densely
+            y = y.toarray()
         Y = astype(y, sample_weight.dtype)
         if not bool(namespace(Y).all(namespace(Y).isfinite(Y))):
             # y of objects ([1, None]) passes validate_data and becomes NaN only
@@ -38,7 +41,7 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
             with numeric_input("y"):
                 check_array(Y, ensure_2d=False, input_name="y")
         Y = namespace(Y).reshape(Y, (y.shape[0], -1))
-        return Y, sample_weight, SquaredError()
+        return Y, sample_weight, SquaredError(), 0
 
     def _store_coef(self, W, b, y):
         if y.ndim == 1:

@@ -23,7 +23,14 @@ from .._array_api import (
 from .._base import COMMON_CONSTRAINTS, L1_CONSTRAINT, GDMixin
 from .._compat import Interval, StrOptions
 from .._sgd_fit import sgd_solver
-from .._validation import ACCEPT_SPARSE, dtypes, numeric_input
+from .._validation import (
+    ACCEPT_SPARSE,
+    check_class_weight,
+    dtypes,
+    numeric_input,
+    rescale,
+    unchanged_on_failure,
+)
 from ..losses import (
     BinaryCrossEntropy,
     MultinomialCrossEntropy,
@@ -162,6 +169,11 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
+        with unchanged_on_failure(self):  # classes_ too
+            return self._partial_fit_classes(X, y, classes, sample_weight)
+
+    def _partial_fit_classes(self, X, y, classes, sample_weight):
+        """:meth:`partial_fit`, which restores the estimator if this raises."""
         if self.class_weight == "balanced":
             raise ValueError(
                 "class_weight='balanced' needs the class counts of all the data, "
@@ -230,25 +242,48 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
             )
         # the targets in X's namespace, where the weights already are
         y_index = follow(y_index, sample_weight)
+        exponent = 0
         if self.class_weight is not None:
+            sample_weight, exponent = self._weigh_classes(y, y_index, sample_weight)
+        dtype = sample_weight.dtype
+        if n_classes == 2:
+            Y = astype(y_index[:, None], dtype)
+            return Y, sample_weight, self._loss(), exponent
+        # one-hot, each class's column contiguous (the layout Objective works in)
+        Y = astype(
+            (arange(n_classes, like=y_index)[:, None] == y_index[None, :]).T, dtype
+        )
+        return Y, sample_weight, self._loss(), exponent
+
+    def _weigh_classes(self, y, y_index, sample_weight):
+        """``sample_weight`` times each sample's class weight, divided by a
+        power of two where the class weights would overflow (their exponent
+        returned beside; see :func:`gdlearn._validation.rescale`)."""
+        check_class_weight(self.class_weight)
+        with np.errstate(divide="ignore", invalid="ignore"):
             class_weight = compute_class_weight(
                 self.class_weight,
                 classes=to_numpy(self.classes_),
                 y=to_numpy(y),
                 sample_weight=to_numpy(sample_weight),
             )
-            class_weight = asarray(class_weight, like=sample_weight)
-            sample_weight = sample_weight * namespace(sample_weight).take(
-                class_weight, y_index, axis=0
+        if not np.all(np.isfinite(class_weight)):
+            empty = to_numpy(self.classes_)[~np.isfinite(class_weight)].tolist()
+            raise ValueError(
+                f"class_weight='balanced' divides by each class's sum of "
+                f"sample_weight, and class(es) {empty!r} have a sum of 0."
             )
-        dtype = sample_weight.dtype
-        if n_classes == 2:
-            return astype(y_index[:, None], dtype), sample_weight, self._loss()
-        # one-hot, each class's column contiguous (the layout Objective works in)
-        Y = astype(
-            (arange(n_classes, like=y_index)[:, None] == y_index[None, :]).T, dtype
+        if not class_weight.max() > 0:
+            raise ValueError(
+                f"class_weight={self.class_weight!r} gives every class a weight "
+                "of 0: at least one class weight must be positive."
+            )
+        class_weight, exponent = rescale(
+            class_weight, "class_weight", sample_weight.dtype
         )
-        return Y, sample_weight, self._loss()
+        class_weight = asarray(class_weight, like=sample_weight)
+        xp = namespace(sample_weight)
+        return sample_weight * xp.take(class_weight, y_index, axis=0), exponent
 
     def _penalty(self, sw_sum):
         if math.isinf(self.C):
