@@ -114,7 +114,7 @@ class StochasticMixin:
             if f <= 2 * f_start + 1e-12 * abs(f_start):
                 break
             if not backoff or schedule.eta < 1e-12 * schedule.eta0:
-                raise divergence_error(schedule.eta)
+                raise divergence_error(schedule.eta, f)
             schedule = before  # the guessed rate was too large: redo the epoch
             schedule.eta /= 4
         self._finalize(objective, V_new, y)

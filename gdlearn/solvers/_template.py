@@ -70,6 +70,7 @@ class Outcome:
     stuck: bool = False
     rejected: bool = False
     done: str = ""
+    non_finite: bool = False  # stuck because every trial's value was NaN or inf
 
 
 class Solver:
@@ -142,10 +143,12 @@ class Solver:
                 curve.append(out.value)
                 wanted = threshold(out.value)
                 if out.stuck:
-                    converged = out.measure <= wanted
+                    converged = out.measure <= wanted and not out.non_finite
                     message = stop_message(
                         it, converged, out.measure, wanted, self.unit
                     )
+                    if out.non_finite:
+                        message = non_finite_message(it, self.unit)
                     break
                 if out.rejected:
                     continue
@@ -238,16 +241,25 @@ def unbounded_message(it, unit="iteration"):
     )
 
 
+def non_finite_message(it, unit="iteration"):
+    return (
+        f"stopped at {unit} {it}: the objective is not finite (NaN or inf) at "
+        "every step tried, the loss or the data overflows there"
+    )
+
+
 def diverged(value, start):
     """The divergence rule of a constant step size: the objective is not
     finite, or above ``DIVERGENCE_FACTOR`` times its value at the start."""
     return not value <= DIVERGENCE_FACTOR * abs(start) + 1e-12
 
 
-def divergence_error(learning_rate):
+def divergence_error(learning_rate, value=None):
+    """The error of :func:`diverged`, naming the value reached when known."""
+    reached = "" if value is None else f" (the objective reached {value:.3g})"
     return ValueError(
-        f"Gradient descent diverged: learning_rate={float(learning_rate):.6g} is too "
-        "large for this data. Use learning_rate='auto' (backtracking, never "
+        f"The fit diverged{reached}: learning_rate={float(learning_rate):.6g} is "
+        "too large for this data. Use learning_rate='auto' (backtracking, never "
         "diverges) or a smaller value."
     )
 

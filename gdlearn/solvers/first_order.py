@@ -185,28 +185,31 @@ class FirstOrder(Solver):
     def iterate(self, s) -> Outcome:
         objective, rule = s.objective, self.step_rule
         Y, (F_y, grad, noise) = self._gradient(s)
-        step = s.step
+        step, lost = s.step, False
         for _ in range(MAX_HALVINGS):  # shrunk until the step rule accepts it
             V_new = self.l1_step(objective, Y, grad, step)
             D = V_new - Y
             if not any_nonzero(D):  # no step size moves Y: the rounding level
                 s.V, s.value = Y, F_y + objective.l1.value(Y)
-                return Outcome(s.value, stationarity(objective, Y, grad), stuck=True)
+                measure = stationarity(objective, Y, grad)
+                return Outcome(s.value, measure, stuck=True, non_finite=lost)
             trial = objective.evaluate(V_new)
+            lost = not math.isfinite(trial.value)
             if math.isfinite(trial.value) and rule.accepts(
                 trial.value, F_y + noise, grad, D, step
             ):
                 break
             if not rule.adaptive:
-                raise divergence_error(rule.initial)
+                raise divergence_error(rule.initial, trial.value)
             step *= rule.shrink
-        else:  # no finite value along the gradient: the fit cannot go on
+        else:  # no acceptable value along the gradient: the fit cannot go on
             s.V, s.value = Y, F_y + objective.l1.value(Y)
-            return Outcome(s.value, stationarity(objective, Y, grad), stuck=True)
+            measure = stationarity(objective, Y, grad)
+            return Outcome(s.value, measure, stuck=True, non_finite=lost)
         s.step = step
         f_new = trial.value + objective.l1.value(V_new)
         if not rule.adaptive and diverged(f_new, s.f_start):
-            raise divergence_error(rule.initial)
+            raise divergence_error(rule.initial, f_new)
         # momentum for the next iteration
         restart = f_new > s.value + noise or vdot(-D, V_new - s.V) > 0
         s.beta = self.momentum.next(restart)

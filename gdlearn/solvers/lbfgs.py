@@ -118,7 +118,8 @@ class LBFGS(Solver):
                 t, Z_new, trial = 0.5 * t, None, None  # the rejected Z goes first
             if not accepted:
                 s.Z = Z
-                return Outcome(s.value, s.measure, stuck=True)
+                lost = not math.isfinite(trial.value)
+                return Outcome(s.value, s.measure, stuck=True, non_finite=lost)
             U = Z = s.Z = None  # before the gradient's temporaries
             grad_prev, V_prev = s.grad, s.V
             s.V, s.Z, s.value = trial.V, trial.Z, trial.value

@@ -35,6 +35,7 @@ steps are Newton's on the free coefficients.
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 from .._array_api import any_nonzero, astype, max_abs, vdot
@@ -98,13 +99,14 @@ class Newton(Solver):
             slope = vdot(s.r, V_new - s.V)
             if lr is not None:
                 if diverged(F_new, s.f_start):
-                    raise divergence_error(lr)
+                    raise divergence_error(lr, F_new)
                 break
             if F_new <= s.value + s.noise + 1e-4 * slope:
                 break
             t, trial = 0.5 * t, None  # the rejected Z goes before the next
             if not any_nonzero(V_new - s.V) or t < SMALLEST_STEP:
-                return Outcome(s.value, s.measure, stuck=True)
+                lost = not math.isfinite(F_new)
+                return Outcome(s.value, s.measure, stuck=True, non_finite=lost)
         F_prev, noise_prev, previous = s.value, s.noise, s.measure
         s.V, s.Z = V_new, trial.Z
         grad, noise = objective.smooth_gradient(trial)

@@ -325,9 +325,12 @@ class SGD(Solver):
         # more than doubles it) is undone and the rate lowered
         bold = self.backoff and schedule.variance_reduced
         if not self.backoff and diverged(f, s.f_start):
-            raise divergence_error(schedule.eta)
+            raise divergence_error(schedule.eta, f)
         limit = s.value if bold else 2 * max(s.value, s.f_start)
         if self.backoff and not f <= limit + noise:
+            if schedule.eta < 1e-12 * schedule.eta0:  # no rate makes progress
+                lost = not math.isfinite(f)
+                return Outcome(s.value, s.measure, stuck=True, non_finite=lost)
             schedule.eta /= 2 if bold else 4
             schedule.epochs, s.probe = epochs, None
             return Outcome(s.value, s.measure, rejected=True)
