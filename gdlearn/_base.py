@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -56,6 +57,13 @@ from .solvers.lbfgs import LBFGS
 from .solvers.newton import Newton
 from .solvers.schedules import SCHEDULES
 
+if TYPE_CHECKING:
+    from typing import Self
+
+    from numpy.typing import ArrayLike
+
+    from ._typing import Array, MatrixLike
+
 COMMON_CONSTRAINTS = {
     "fit_intercept": ["boolean"],
     "solver": [StrOptions({"auto", *SOLVERS})],
@@ -84,12 +92,14 @@ class InconsistentVersionWarning(UserWarning):
     """A fitted gdlearn estimator is loaded under another gdlearn version than
     the one that saved it; ``original_version`` names that version."""
 
-    def __init__(self, estimator_name, current_version, original_version):
+    def __init__(
+        self, estimator_name: str, current_version: str, original_version: str
+    ) -> None:
         self.estimator_name = estimator_name
         self.current_version = current_version
         self.original_version = original_version
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (
             f"{self.estimator_name} was saved by gdlearn {self.original_version} and "
             f"is loaded by gdlearn {self.current_version}: it may not work the same. "
@@ -108,7 +118,12 @@ class GDMixin(StochasticMixin):
     shapes its scikit-learn counterpart uses for targets ``y``.
     """
 
-    def fit(self, X, y, sample_weight=None):
+    coef_: Array  # set by fit, through _store_coef
+    intercept_: Array | float
+
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Fit the model by gradient descent.
 
         Parameters
@@ -238,7 +253,7 @@ class GDMixin(StochasticMixin):
             )
         self._store_coef(W, b, y)
 
-    def __sklearn_is_fitted__(self):
+    def __sklearn_is_fitted__(self) -> bool:
         """Fitted once ``coef_`` exists: a ``fit`` that fails on bad input after
         ``validate_data`` set ``n_features_in_`` leaves the estimator unfitted."""
         return hasattr(self, "coef_")
@@ -299,7 +314,7 @@ class GDMixin(StochasticMixin):
         V0 = objective.zeros()  # in the new data's namespace
         return objective.from_coef(asarray(W, like=V0), asarray(b, like=V0))
 
-    def _decision(self, X, method):
+    def _decision(self, X: MatrixLike, method: str) -> Array:
         """Raw predictions ``X @ coef_.T + intercept_`` for new ``X``, for ``method``."""
         check_is_fitted(self)
         check_same_namespace(X, self, attribute="coef_", method=method)

@@ -15,11 +15,17 @@ metric of the stochastic solver.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._array_api import astype, column_stack, eye, namespace, zeros
 from ._design import diagonal
 
+if TYPE_CHECKING:
+    from ._objective import Objective
+    from ._typing import Array
 
-def curvature_matrices(objective, Z):
+
+def curvature_matrices(objective: Objective, Z: Array) -> Array:
     """The Hessian of the smooth part with respect to ``V``, in blocks.
 
     With :math:`H_i = \\partial^2 \\ell / \\partial z_i^2` at ``Z``, the
@@ -71,7 +77,9 @@ def curvature_matrices(objective, Z):
     return _couple(objective, blocks, pairs, k) if loss.coupled else blocks
 
 
-def _with_ridge(objective, blocks, pairs):
+def _with_ridge(
+    objective: Objective, blocks: Array, pairs: list[tuple[int, int]]
+) -> Array:
     """The L2 penalty's curvature :math:`\\lambda_2 \\operatorname{diag}(s^2,
     0)` added to each output's own block."""
     if not objective.l2.alpha:
@@ -87,7 +95,7 @@ def _with_ridge(objective, blocks, pairs):
     return blocks
 
 
-def curvature_bound(objective):
+def curvature_bound(objective: Objective) -> Array:
     """The curvature bound :math:`c A^\\top \\operatorname{diag}(w) A +
     \\lambda_2 \\operatorname{diag}(s^2, 0)` (q, q), with ``c`` the loss's
     bound: it lies above the Hessian everywhere (Böhning's bound for the
@@ -99,7 +107,9 @@ def curvature_bound(objective):
     return _with_ridge(objective, objective.design.gram(D, known), [(0, 0)])[0, ...]
 
 
-def _couple(objective, blocks, pairs, k):
+def _couple(
+    objective: Objective, blocks: Array, pairs: list[tuple[int, int]], k: int
+) -> Array:
     """The softmax's blocks (one per pair of classes) as one (1, kq, kq) matrix.
 
     The softmax does not change when one number is added to every class's

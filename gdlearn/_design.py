@@ -23,6 +23,8 @@ backend (Dask arrays) implements the same methods.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.sparsefuncs import mean_variance_axis
@@ -40,6 +42,9 @@ from ._array_api import (
 from ._array_api import take_rows as _take_rows
 from ._compat import max_float_dtype
 
+if TYPE_CHECKING:
+    from ._typing import Array, Matrix
+
 #: The most entries (stored entries for sparse ``X``) one pass reads at a time.
 CHUNK_ENTRIES = 2**18
 #: A dense ``X`` whose Gram blocks, all together, have at most this many
@@ -48,16 +53,18 @@ CHUNK_ENTRIES = 2**18
 SMALL_GRAM = 2**16
 
 
-def row_chunks(X):
+def row_chunks(X: Matrix) -> list[slice]:
     """Slices of about ``CHUNK_ENTRIES`` entries of ``X`` (stored entries for
     sparse ``X``): the largest temporary a pass makes."""
     n, p = X.shape
-    per_row = X.nnz / max(n, 1) if sp.issparse(X) else p
+    per_row = X.nnz / max(n, 1) if sp.issparse(X) else p  # type: ignore[union-attr]
     rows = max(1, int(CHUNK_ENTRIES // max(per_row, 1)))
     return [slice(start, min(start + rows, n)) for start in range(0, n, rows)]
 
 
-def weighted_column_stats(X, weights, *, center):
+def weighted_column_stats(
+    X: Matrix, weights: Array, *, center: bool
+) -> tuple[Array, Array]:
     """Weighted column means and second moments of ``X``, without copying ``X``.
 
     ``weights`` sum to one. Returns ``(mean, moment)`` where ``moment`` is the
@@ -91,7 +98,7 @@ def weighted_column_stats(X, weights, *, center):
     return mean, var
 
 
-def _two_pass_stats(X, weights, center):
+def _two_pass_stats(X: Array, weights: Array, center: bool) -> tuple[Array, Array]:
     """:func:`weighted_column_stats` by two passes: the mean, then the moments
     of row chunks with the mean subtracted (no cancellation)."""
     mean = weights @ X
@@ -103,7 +110,14 @@ def _two_pass_stats(X, weights, center):
     return mean, moment
 
 
-def weighted_gram(X, D, center, u=None, single=False, heavy=False):
+def weighted_gram(
+    X: Matrix,
+    D: Array,
+    center: Array,
+    u: Array | None = None,
+    single: bool = False,
+    heavy: bool = False,
+) -> tuple[Array, Array, Array]:
     """Weighted Gram matrices of the centred ``X``, one per column ``d`` of ``D``.
 
     Returns ``(M, u, t)`` stacked along a first axis of length ``r`` (the
@@ -142,7 +156,7 @@ def weighted_gram(X, D, center, u=None, single=False, heavy=False):
     varying = []
     for j in range(r):
         if sp.issparse(X):
-            M[j, ...] = (X.T @ X.multiply(D[:, j : j + 1]).tocsc()).toarray()
+            M[j, ...] = (X.T @ X.multiply(D[:, j : j + 1]).tocsc()).toarray()  # type: ignore[union-attr]
         elif constant[j]:  # one symmetric rank-k update on X itself
             gram = X.T @ X if gram is None else gram
             M[j, ...] = D[0, j] * gram
@@ -167,31 +181,33 @@ def weighted_gram(X, D, center, u=None, single=False, heavy=False):
     return M, u, totals
 
 
-def _batched(X, blocks):
+def _batched(X: Matrix, blocks: int) -> bool:
     """Whether ``blocks`` Gram blocks of ``X`` are taken in one batched product."""
     return not sp.issparse(X) and blocks * size(X) <= SMALL_GRAM
 
 
-def diagonal(M):
+def diagonal(M: Array) -> Array:
     """The diagonals of the matrices stacked in ``M`` (..., m, m), shape (..., m)."""
     xp = namespace(M)
     return np.diagonal(M, 0, -2, -1) if xp is np else xp.linalg.diagonal(M)
 
 
-def _columns(D, columns):
+def _columns(D: Array, columns: list[int]) -> Array:
     """The ``columns`` (a list) of ``D``: ``D`` itself when that is all of them."""
     if len(columns) == D.shape[1]:
         return D
     return column_stack([D[:, j] for j in columns])
 
 
-def _place(M, blocks, grams):
+def _place(M: Array, blocks: list[int], grams: Array) -> None:
     """``M[blocks[i]] = grams[i]``."""
     for i, j in enumerate(blocks):
         M[j, ...] = grams[i, ...]
 
 
-def _chunked_gram(X, D, center, single=False):
+def _chunked_gram(
+    X: Array, D: Array, center: Array | float, single: bool = False
+) -> tuple[Array, Array]:
     """:math:`(X - \\mathbf 1 c^\\top)^\\top \\operatorname{diag}(d) (X - \\mathbf 1
     c^\\top)` and :math:`(X - \\mathbf 1 c^\\top)^\\top d` for dense ``X`` and
     each column ``d`` of ``D`` (n, r), stacked (r, p, p) and (r, p) (the
@@ -262,14 +278,14 @@ class DesignMatrix:
 
     def __init__(
         self,
-        X,
+        X: Matrix,
         *,
         fit_intercept: bool,
-        offset=None,
-        scale=None,
+        offset: Array | None = None,
+        scale: Array | None = None,
         intercept_scale: float = 1.0,
-        spread=None,
-    ):
+        spread: Array | None = None,
+    ) -> None:
         p = X.shape[1]
         like = X if not sp.issparse(X) else np.empty(0, dtype=X.dtype)
         self.X, self.fit_intercept = X, fit_intercept
@@ -295,21 +311,27 @@ class DesignMatrix:
         return self.X.shape[1] + int(self.fit_intercept)
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         return self.X.dtype
 
     @property
     def entries_per_row(self) -> float:
         """The entries a pass reads per row: stored entries for sparse ``X``."""
         n, p = self.X.shape
-        return self.X.nnz / max(n, 1) if sp.issparse(self.X) else float(p)
+        return self.X.nnz / max(n, 1) if sp.issparse(self.X) else float(p)  # type: ignore[union-attr]
 
-    def batched(self, blocks) -> bool:
+    def batched(self, blocks: int) -> bool:
         """Whether :meth:`gram` takes ``blocks`` blocks of a small dense ``X``
         (at most ``SMALL_GRAM`` entries in all) in one batched product."""
         return _batched(self.X, blocks)
 
-    def with_coordinates(self, offset, scale, intercept_scale, spread=None):
+    def with_coordinates(
+        self,
+        offset: Array,
+        scale: Array,
+        intercept_scale: float,
+        spread: Array | None = None,
+    ) -> DesignMatrix:
         """The same ``X`` in other coordinates (no copy of ``X``)."""
         return DesignMatrix(
             self.X,
@@ -320,7 +342,7 @@ class DesignMatrix:
             spread=spread,
         )
 
-    def take_rows(self, rows):
+    def take_rows(self, rows: slice | Array) -> DesignMatrix:
         """``A`` restricted to the samples ``rows`` (a slice or indices)."""
         part = DesignMatrix.__new__(DesignMatrix)
         part.__dict__.update(self.__dict__)
@@ -328,7 +350,7 @@ class DesignMatrix:
         return part
 
     # -- coefficients -----------------------------------------------------------
-    def to_coef(self, V):
+    def to_coef(self, V: Array) -> tuple[Array, Array]:
         """``(W, b)`` with :math:`A V = X W + \\mathbf 1 b^\\top` (``b`` zero
         without an intercept)."""
         p = self.n_features
@@ -337,17 +359,19 @@ class DesignMatrix:
             return W, zeros((V.shape[1],), like=V)
         return W, self.intercept_scale * V[p, :] - self.offset @ W
 
-    def from_coef(self, W, b, V):
+    def from_coef(self, W: Array, b: Array, V: Array) -> Array:
         """``V`` (written into the given array, of ``A``'s shape by ``k``) with
         :math:`A V = X W + \\mathbf 1 b^\\top`: the inverse of :meth:`to_coef`."""
-        p = self.n_features
-        V[:p, :] = W / self.scale[:, None]
+        p, xp = self.n_features, namespace(W)
+        moving = self.scale[:, None] > 0  # a column of scale 0 has coefficient 0
+        W = xp.where(moving, W, 0.0)
+        V[:p, :] = W / xp.where(moving, self.scale[:, None], 1.0)
         if self.fit_intercept:
             V[p, :] = (b + self.offset @ W) / self.intercept_scale
         return V
 
     # -- products -----------------------------------------------------------------
-    def matvec(self, V):
+    def matvec(self, V: Array) -> Array:
         """:math:`A V` (n, k) for ``V`` (q, k): one pass over ``X``. For several
         outputs of a NumPy ``X``, in column-major order (each output's column
         contiguous)."""
@@ -358,7 +382,7 @@ class DesignMatrix:
             Z += self.intercept_scale * V[p, :] - self.offset @ W
         return Z
 
-    def rmatvec(self, G):
+    def rmatvec(self, G: Array) -> Array:
         """:math:`A^\\top G` (q, k) for ``G`` (n, k): one pass over ``X.T``,
         :math:`\\operatorname{diag}(s) (X^\\top G - c\\, \\mathbf 1^\\top G)`
         above :math:`s_b \\mathbf 1^\\top G`."""
@@ -372,7 +396,7 @@ class DesignMatrix:
         out[:p, :] = self.scale[:, None] * XG
         return out
 
-    def gram(self, D, known=None, single=False):
+    def gram(self, D: Array, known: Array | None = None, single: bool = False) -> Array:
         """:math:`A^\\top \\operatorname{diag}(d) A` (r, q, q) for each column
         ``d`` of ``D`` (n, r), in float64 where the device has it, exactly
         symmetric.
@@ -404,11 +428,11 @@ class DesignMatrix:
         return blocks
 
     # -- statistics -----------------------------------------------------------------
-    def column_stats(self, weights, *, center):
+    def column_stats(self, weights: Array, *, center: bool) -> tuple[Array, Array]:
         """:func:`weighted_column_stats` of ``X`` (not of ``A``)."""
         return weighted_column_stats(self.X, weights, center=center)
 
-    def row_norms(self, metric=None):
+    def row_norms(self, metric: Array | None = None) -> Array:
         """:math:`\\lVert a_i \\rVert^2`, or :math:`a_i^\\top M a_i` for a
         ``metric`` ``M`` (q, q), for every row of ``A``: one pass over ``X``
         in row chunks, without densifying a sparse ``X`` when there is no
@@ -424,11 +448,11 @@ class DesignMatrix:
                     - 2 * (chunk @ (s2 * self.offset))
                     + s2 @ self.offset**2
                 )
-            norms = np.concatenate(norms)
-            return norms + self.intercept_scale**2 if self.fit_intercept else norms
-        rows = max(1, CHUNK_ENTRIES // self.n_columns)
-        for start in range(0, X.shape[0], rows):
-            chunk = X[start : min(start + rows, X.shape[0]), :]
+            stacked = np.concatenate(norms)
+            return stacked + self.intercept_scale**2 if self.fit_intercept else stacked
+        per_chunk = max(1, CHUNK_ENTRIES // self.n_columns)
+        for start in range(0, X.shape[0], per_chunk):
+            chunk = X[start : min(start + per_chunk, X.shape[0]), :]
             chunk = chunk.toarray() if sp.issparse(chunk) else chunk
             A = (chunk - self.offset) * s
             if self.fit_intercept:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -64,6 +65,10 @@ from ._curvature import curvature_bound, curvature_matrices
 from ._design import DesignMatrix
 from .penalties import ElasticNet
 
+if TYPE_CHECKING:
+    from ._typing import Array, Coordinates, Loss, Matrix
+    from .penalties import L1
+
 
 @dataclass
 class Point:
@@ -76,11 +81,11 @@ class Point:
     weighted derivatives and leaves ``dloss`` None.
     """
 
-    V: object
-    Z: object
+    V: Array
+    Z: Array
     value: float
     data: float
-    dloss: object
+    dloss: Array | None
 
 
 class Objective:
@@ -129,16 +134,16 @@ class Objective:
 
     def __init__(
         self,
-        X,
-        Y,
-        sample_weight,
-        loss,
-        penalty=None,
+        X: Matrix,
+        Y: Array,
+        sample_weight: Array,
+        loss: Loss,
+        penalty: ElasticNet | None = None,
         *,
-        fit_intercept=True,
-        precondition=True,
-        coordinates=None,
-    ):
+        fit_intercept: bool = True,
+        precondition: bool = True,
+        coordinates: Coordinates | None = None,
+    ) -> None:
         penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
         if isinstance(Y, np.ndarray) and Y.shape[1] > 1:
             # each output's column contiguous, as A V returns Z: the softmax
@@ -156,18 +161,22 @@ class Objective:
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             mean, moment = design.column_stats(self.weights, center=center)
             square = moment + mean**2 if center else moment
-            # sum_i w_i ||x_i||^2, for the noise of the value (and the check below)
-            self._mean_square = float(xp.sum(square, dtype=xp.float64))
-            too_large = not math.isfinite(self._mean_square * X.shape[0] * 1e6)
+            total_square = float(xp.sum(square, dtype=xp.float64))
+            too_large = not math.isfinite(total_square * X.shape[0] * 1e6)
         if too_large:
             raise ValueError(
                 f"X has values too large for {X.dtype} arithmetic on their squares "
                 "(sums of squares over the samples overflow). Scale X down before "
                 "fitting."
             )
+        _check_scales(mean, square, X.dtype, X.shape[0])
         self.column_mean = astype(mean, X.dtype)  # X.T @ weights, for the Gram
         if coordinates is None:
             coordinates = self._preconditioner(design, mean, moment, precondition)
+        # sum_i w_i ||x_i||^2 over the columns that can move (a constant one
+        # has scale 0), for the noise of the value
+        moving = xp.where(coordinates[1] > 0, square, 0.0)
+        self._mean_square = float(xp.sum(moving, dtype=xp.float64))
         variance = xp.where(moment < square, square - mean**2, moment)
         self.design = design.with_coordinates(*coordinates, spread=variance)
         self.l1 = ScaledL1(penalty.prox_part, self.design.scale)
@@ -180,21 +189,25 @@ class Objective:
             loss.curvature * self.design.intercept_scale**2 if fit_intercept else 0.0,
         )
 
-    def _preconditioner(self, design, mean, moment, precondition):
+    def _preconditioner(self, design, mean, moment, precondition) -> Coordinates:
         """``(offset, scale, intercept_scale)`` of the module docstring. A
-        feature constant up to rounding keeps scale 1: after centring it is
-        zero and its coefficient stays where it starts."""
+        feature constant up to rounding (with an intercept) has scale 0: its
+        coefficient is 0 whatever ``V``, the model that of the data without
+        that column, however large its value (a timestamp)."""
         if not precondition:
             return design.offset, design.scale, 1.0
         xp, dtype, n = namespace(self.Y), design.dtype, design.n_samples
         constant = moment <= (n * xp.finfo(dtype).eps * mean) ** 2
         curv = self.loss.curvature * xp.where(constant, 0.0, moment) + self.l2.alpha
-        scale = astype(1 / xp.sqrt(xp.where(curv > 0, curv, 1.0)), dtype)
+        scale = 1 / xp.sqrt(xp.where(curv > 0, curv, 1.0))
+        if self.fit_intercept:
+            scale = xp.where(constant & (mean != 0), 0.0, scale)
+        scale = astype(scale, dtype)
         offset = astype(mean, dtype) if self.fit_intercept else design.offset
         return offset, scale, 1 / math.sqrt(self.loss.curvature)
 
     @property
-    def coordinates(self):
+    def coordinates(self) -> Coordinates:
         """``(offset, scale, intercept_scale)``: what ``V`` means (see above)."""
         design = self.design
         return design.offset, design.scale, design.intercept_scale
@@ -208,7 +221,7 @@ class Objective:
         return self.design.n_features
 
     @property
-    def dtype(self):
+    def dtype(self) -> Any:
         """The floating-point type of the data, and of ``V``."""
         return self.design.dtype
 
@@ -218,33 +231,33 @@ class Objective:
         return self.loss.constant_curvature
 
     # -- coordinates ---------------------------------------------------------
-    def zeros(self):
+    def zeros(self) -> Array:
         """The starting point ``W = 0, b = 0``."""
         shape = (self.design.n_columns, self.Y.shape[1])
         return zeros(shape, like=self.Y, dtype=self.design.dtype)
 
-    def to_coef(self, V):
+    def to_coef(self, V: Array) -> tuple[Array, Array]:
         """``(W, b)`` from optimizer coordinates; ``b`` is zero without intercept."""
         return self.design.to_coef(V)
 
-    def from_coef(self, W, b):
+    def from_coef(self, W: Array, b: Array) -> Array:
         """Optimizer coordinates of ``(W, b)``: the inverse of :meth:`to_coef`."""
         return self.design.from_coef(W, b, self.zeros())
 
     # -- smooth part ---------------------------------------------------------
-    def raw(self, V):
+    def raw(self, V: Array) -> Array:
         """Raw predictions :math:`Z = A V = X W + \\mathbf 1 b^\\top`: one pass
         over ``X``."""
         return self.design.matvec(V)
 
-    def raw_start(self, V):
+    def raw_start(self, V: Array) -> Array:
         """:meth:`raw`, without reading ``X`` when ``V`` is zero (a cold start)."""
         if any_nonzero(V):
             return self.raw(V)
         xp = namespace(self.Y)
         return np.zeros_like(self.Y) if xp is np else xp.zeros_like(self.Y)
 
-    def evaluate(self, V, Z=None):
+    def evaluate(self, V: Array, Z: Array | None = None) -> Point:
         """The smooth part (data term plus L2 penalty) at ``V`` as a
         :class:`Point`, from its raw predictions ``Z`` (read from ``X`` when
         not given). The loss's value and derivative share their work (one
@@ -256,7 +269,7 @@ class Objective:
         W = self.design.scale[:, None] * V[: self.n_features, :]
         return Point(V, Z, data + self.l2.value(W), data, dloss)
 
-    def smooth_gradient(self, point):
+    def smooth_gradient(self, point: Point) -> tuple[Array, float]:
         """The gradient of the smooth part at ``point`` (with respect to ``V``)
         and the rounding noise of its value: ``(grad, noise)``.
 
@@ -279,7 +292,7 @@ class Objective:
         spread = self.weights @ rowdot(dloss, dloss)  # sum_i w_i ||d_i||^2
         # NumPy: G, then |G * Z|, in dloss's own memory (no other array of Z's size)
         if xp is np:
-            G = np.multiply(dloss, self.weights[:, None], out=dloss)
+            G = np.multiply(dloss, self.weights[:, None], out=dloss)  # type: ignore[call-overload]
         else:
             G = self.weights[:, None] * dloss
         grad, W = self.backprop(self.design, G, point.V)
@@ -300,7 +313,7 @@ class Objective:
         )
         return grad, noise
 
-    def backprop(self, design, G, V):
+    def backprop(self, design: DesignMatrix, G: Array, V: Array) -> tuple[Array, Array]:
         """Step 3 of the chain rule: :math:`A^\\top G` plus the L2 penalty's
         gradient in ``V`` coordinates, and ``W``, for the weighted loss
         derivatives ``G`` at the rows of ``design`` (this objective's, or its
@@ -312,7 +325,7 @@ class Objective:
             grad[:p, :] += s * self.l2.gradient(W)
         return grad, W
 
-    def hessian_product(self, U, D):
+    def hessian_product(self, U: Array, D: Array) -> Array:
         """For a loss of constant curvature ``c`` (the squared error), the
         smooth part's Hessian times ``D``, from ``U = raw(D)``: the chain rule
         above with the weighted loss derivatives ``G`` replaced by their change
@@ -325,17 +338,17 @@ class Objective:
             G = self.loss.curvature * G
         return self.backprop(self.design, G, D)[0]
 
-    def curvature_matrices(self, Z):
+    def curvature_matrices(self, Z: Array) -> Array:
         """The Hessian of the smooth part at ``Z`` in blocks:
         :func:`gdlearn._curvature.curvature_matrices`."""
         return curvature_matrices(self, Z)
 
-    def curvature_bound(self):
+    def curvature_bound(self) -> Array:
         """A bound above the Hessian everywhere:
         :func:`gdlearn._curvature.curvature_bound`."""
         return curvature_bound(self)
 
-    def canonical(self, V):
+    def canonical(self, V: Array) -> Array:
         """``V`` with the drift along the softmax's flat directions taken out.
 
         The softmax does not change when the same number is added to every
@@ -357,7 +370,7 @@ class Objective:
         V[free:, :] -= xp.mean(V[free:, :], axis=1, keepdims=True)
         return V
 
-    def unbounded(self, Z):
+    def unbounded(self, Z: Array) -> bool:
         """Whether the objective has no minimum: no penalty, and ``Z`` separates
         the classes of the samples with a positive weight. Any separating
         ``Z`` shows that the loss goes to zero along it, so the search for a
@@ -368,18 +381,37 @@ class Objective:
         return separates(self.Y, Z, self.weights > 0)
 
     @property
-    def has_l1(self):
+    def has_l1(self) -> bool:
         return self.l1.alpha > 0
 
     # -- whole objective, for checking and for learners ----------------------
-    def value(self, V):
+    def value(self, V: Array) -> float:
         """The full objective :math:`f` at ``V``."""
         return self.evaluate(V).value + self.l1.value(V)
 
-    def gradient(self, V):
+    def gradient(self, V: Array) -> Array:
         """The (sub)gradient of :math:`f` at ``V``, with ``sign(0) = 0`` for L1."""
         grad, _ = self.smooth_gradient(self.evaluate(V))
         return grad + self.l1.gradient(V)
+
+
+def _check_scales(mean, square, dtype, n):
+    """Refuse columns of ``X`` whose values are so small that their squares
+    (``square``, their weighted mean), weighted by ``1/n``, lose precision to
+    underflow: every such column would look constant and the model be zero
+    without a word."""
+    xp = namespace(square)
+    finfo = xp.finfo(dtype)
+    limit = float(finfo.smallest_normal) / float(finfo.eps) * max(n, 1)
+    small = (square < limit) & ((square > 0) | (mean != 0))
+    if bool(xp.any(small)):
+        j = int(xp.argmax(astype(small, xp.int32)))
+        size = math.sqrt(float(square[j])) or abs(float(mean[j]))
+        raise ValueError(
+            f"X has columns (column {j} first) whose values, about {size:.3g}, "
+            f"are too small for {dtype} arithmetic on their squares. Scale X up "
+            "before fitting (StandardScaler, or a power of 10)."
+        )
 
 
 class ScaledL1:
@@ -398,22 +430,22 @@ class ScaledL1:
     (1.0, [0.75, 3.0])
     """
 
-    def __init__(self, penalty, scale):
+    def __init__(self, penalty: L1, scale: Array) -> None:
         self.penalty, self.scale = penalty, scale[:, None]
         self.alpha = penalty.alpha
 
-    def value(self, V):
+    def value(self, V: Array) -> float:
         """:math:`\\lambda_1 \\lVert W \\rVert_1`."""
         return self.penalty.value(self.scale * V[: self.scale.shape[0], :])
 
-    def gradient(self, V):
+    def gradient(self, V: Array) -> Array:
         """The subgradient in ``V`` with ``sign(0) = 0``: ``s`` times that in ``W``."""
         p, s = self.scale.shape[0], self.scale
         out = namespace(V).zeros_like(V)
         out[:p, :] = s * self.penalty.gradient(s * V[:p, :])
         return out
 
-    def prox(self, V, step):
+    def prox(self, V: Array, step: float) -> Array:
         """:math:`\\operatorname{argmin}_U \\tfrac{1}{2\\,\\mathrm{step}}
         \\lVert U - V \\rVert^2 + \\lambda_1 \\lVert W(U) \\rVert_1`.
 
@@ -423,20 +455,24 @@ class ScaledL1:
         :math:`\\mathrm{step}\\, s^2`, divided by :math:`s`. The intercept row
         is left as it is.
         """
-        p, s = self.scale.shape[0], self.scale
+        p, s, xp = self.scale.shape[0], self.scale, namespace(V)
         out = copy(V)
-        out[:p, :] = self.penalty.prox(s * V[:p, :], step * s * s) / s
+        moving = s > 0  # scale 0 (a constant column): no penalty on V there
+        shrunk = self.penalty.prox(s * V[:p, :], step * s * s)
+        out[:p, :] = xp.where(moving, shrunk / xp.where(moving, s, 1.0), V[:p, :])
         return out
 
-    def min_norm_subgradient(self, V, grad):
+    def min_norm_subgradient(self, V: Array, grad: Array) -> Array:
         """Smallest element of ``grad`` + the subdifferential of the L1 part in ``V``.
 
         The subdifferential in ``V`` is ``s`` times that in ``W``, so this is
         ``s`` times the penalty's own answer for the gradient ``grad / s``.
         """
-        p, s = self.scale.shape[0], self.scale
+        p, s, xp = self.scale.shape[0], self.scale, namespace(V)
         out = copy(grad)
-        out[:p, :] = s * self.penalty.min_norm_subgradient(
-            s * V[:p, :], grad[:p, :] / s
+        moving = s > 0  # scale 0 (a constant column): the gradient, 0, as it is
+        part = self.penalty.min_norm_subgradient(
+            s * V[:p, :], grad[:p, :] / xp.where(moving, s, 1.0)
         )
+        out[:p, :] = xp.where(moving, s * part, grad[:p, :])
         return out

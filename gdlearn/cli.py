@@ -21,12 +21,17 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
-from sklearn import datasets
+import sklearn.datasets as datasets
 
 from . import __version__
 from .compare import CLASSIFIERS, ESTIMATORS, REGRESSORS, compare, estimator_names
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterator, Sequence
 
 BUNDLED = {
     "breast_cancer": ("classification", datasets.load_breast_cancer),
@@ -45,11 +50,11 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gdlearn",
         description="gdlearn: linear models fitted by gradient descent.",
@@ -75,7 +80,7 @@ def build_parser():
     return parser
 
 
-def _data_arguments(cmp):
+def _data_arguments(cmp: argparse.ArgumentParser) -> None:
     """Where the data comes from, and what to predict."""
     data = cmp.add_mutually_exclusive_group()
     data.add_argument(
@@ -106,7 +111,7 @@ def _data_arguments(cmp):
     )
 
 
-def _model_arguments(cmp):
+def _model_arguments(cmp: argparse.ArgumentParser) -> None:
     """The estimators' preprocessing and regularization."""
     cmp.add_argument(
         "--scale",
@@ -134,7 +139,7 @@ def _model_arguments(cmp):
     )
 
 
-def _output_arguments(cmp):
+def _output_arguments(cmp: argparse.ArgumentParser) -> None:
     """How the fits are scored, timed and reported."""
     cmp.add_argument(
         "--test-size",
@@ -161,7 +166,7 @@ def _output_arguments(cmp):
     )
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     try:
         args = build_parser().parse_args(argv)
@@ -171,7 +176,7 @@ def main(argv=None):
 
             _pyplot()
         wanted = estimator_names(args.estimator or ESTIMATORS)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for name, X, y, task in _datasets(args):
             applicable = REGRESSORS if task == "regression" else CLASSIFIERS
             estimators = [e for e in wanted if e in applicable]
@@ -204,7 +209,7 @@ def main(argv=None):
     return 0
 
 
-def _check(args):
+def _check(args: argparse.Namespace) -> None:
     if args.csv is None and args.target is not None:
         raise UsageError("--target goes with --csv")
     if args.csv is not None and args.target is None:
@@ -222,7 +227,7 @@ def _check(args):
             raise UsageError(f"{name} must be {expected}, got {value:g}")
 
 
-def _datasets(args):
+def _datasets(args: argparse.Namespace) -> Iterator[tuple[str, Any, Any, str]]:
     """``(name, X, y, task)`` for each dataset asked for."""
     if args.csv is not None:
         X, y = read_csv(args.csv, args.target)
@@ -237,7 +242,9 @@ def _datasets(args):
         yield name, bunch.data, bunch.target, task
 
 
-def read_csv(path, target):
+def read_csv(
+    path: str | os.PathLike[str], target: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Features and target column of a CSV file with a header row.
 
     Every column but ``target`` must be numeric with no missing values; the
@@ -285,7 +292,7 @@ def read_csv(path, target):
     return np.column_stack(features), y
 
 
-def infer_task(y):
+def infer_task(y: np.ndarray) -> str:
     """'classification' for labels or at most 10 distinct integers, else 'regression'."""
     if y.dtype.kind not in "fiu":
         return "classification"
@@ -306,7 +313,7 @@ HEADERS = {
 }
 
 
-def _cell(key, row):
+def _cell(key: str, row: dict[str, Any]) -> str:
     value = row[key]
     if key == "warnings":
         return row["error"] or value
@@ -325,7 +332,9 @@ def _cell(key, row):
     return str(value)
 
 
-def render(rows, fmt="table", *, scaled=False):
+def render(
+    rows: Sequence[dict[str, Any]], fmt: str = "table", *, scaled: bool = False
+) -> str:
     """The rows of :func:`gdlearn.compare.compare` as text in format ``fmt``."""
     if fmt == "json":
         records = [
@@ -359,16 +368,16 @@ def render(rows, fmt="table", *, scaled=False):
     return "\n".join(out)
 
 
-def _record(row):
+def _record(row: dict[str, Any]) -> dict[str, Any]:
     return {key: row[key] for key in row if key != "model"}
 
 
-def _table(title, headers, cells):
+def _table(title: str, headers: list[str], cells: list[list[str]]) -> str:
     """Fixed-width columns: text left-aligned (first and last), numbers right."""
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     text = {0, len(headers) - 1}
 
-    def line(values):
+    def line(values: list[str]) -> str:
         return "  ".join(
             v.ljust(w) if i in text else v.rjust(w)
             for i, (v, w) in enumerate(zip(values, widths, strict=True))
@@ -377,7 +386,7 @@ def _table(title, headers, cells):
     return "\n".join([title, line(headers), *map(line, cells)]) + "\n"
 
 
-def _markdown(title, headers, cells):
+def _markdown(title: str, headers: list[str], cells: list[list[str]]) -> str:
     align = [
         "---" if i in (0, len(headers) - 1) else "---:" for i in range(len(headers))
     ]
@@ -386,11 +395,11 @@ def _markdown(title, headers, cells):
     return "\n".join(lines) + "\n"
 
 
-def _md_row(cells):
+def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
-def _save_plot(rows, path):
+def _save_plot(rows: list[dict[str, Any]], path: str) -> None:
     """One panel per (dataset, group): the loss curves of the gdlearn fits."""
     from .plotting import LossCurveDisplay, _pyplot
 

@@ -42,10 +42,11 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import sklearn.linear_model as sk
 from scipy.special import log_expit, logsumexp
-from sklearn import linear_model as sk
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -56,6 +57,12 @@ from .linear_model import (
     LogisticRegressionGD,
     RidgeGD,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from numpy.typing import ArrayLike
+    from sklearn.base import BaseEstimator
 
 REGRESSORS = ("LinearRegressionGD", "RidgeGD", "LassoGD", "ElasticNetGD")
 CLASSIFIERS = ("LogisticRegressionGD",)
@@ -76,7 +83,7 @@ COLUMNS = (
 )
 
 
-def estimator_names(names):
+def estimator_names(names: Iterable[str]) -> list[str]:
     """Canonical gdlearn class names for ``names``, matched without case and
     with or without the ``GD`` suffix (``'ridge'`` is ``'RidgeGD'``); also
     'linear', 'ols', 'enet' and 'logistic'.
@@ -103,7 +110,9 @@ def estimator_names(names):
     return out
 
 
-def group_title(name, *, alpha=1.0, l1_ratio=0.5, C=1.0):
+def group_title(
+    name: str, *, alpha: float = 1.0, l1_ratio: float = 0.5, C: float = 1.0
+) -> str:
     """The objective a group shares, as the table titles it."""
     return {
         "LinearRegressionGD": "least squares",
@@ -115,8 +124,15 @@ def group_title(name, *, alpha=1.0, l1_ratio=0.5, C=1.0):
 
 
 def candidates(
-    name, *, alpha=1.0, l1_ratio=0.5, C=1.0, n_samples, n_classes=0, n_outputs=1
-):
+    name: str,
+    *,
+    alpha: float = 1.0,
+    l1_ratio: float = 0.5,
+    C: float = 1.0,
+    n_samples: int,
+    n_classes: int = 0,
+    n_outputs: int = 1,
+) -> list[BaseEstimator]:
     """Unfitted estimators minimizing the objective of gdlearn's ``name``:
     gdlearn's own first (its default solver, then the alternatives), then
     scikit-learn's solvers, then gdlearn's and scikit-learn's SGD (with
@@ -133,7 +149,15 @@ def candidates(
             *([sk.SGDRegressor(penalty=None)] if sgd else []),
         ]
     if name == "RidgeGD":
-        solvers = ("auto", "svd", "cholesky", "lsqr", "sparse_cg", "sag", "saga")
+        solvers: tuple[str, ...] = (
+            "auto",
+            "svd",
+            "cholesky",
+            "lsqr",
+            "sparse_cg",
+            "sag",
+            "saga",
+        )
         return [
             RidgeGD(alpha=alpha),
             RidgeGD(alpha=alpha, solver="accelerated"),
@@ -176,7 +200,16 @@ def candidates(
     ]
 
 
-def objective(name, model, X, y, *, alpha=1.0, l1_ratio=0.5, C=1.0):
+def objective(
+    name: str,
+    model: BaseEstimator,
+    X: ArrayLike,
+    y: np.ndarray,
+    *,
+    alpha: float = 1.0,
+    l1_ratio: float = 0.5,
+    C: float = 1.0,
+) -> float:
     """The objective of gdlearn's ``name`` (the module docstring's table) at
     the fitted ``model``, written the way its scikit-learn counterpart does."""
     W = np.atleast_2d(model.coef_)
@@ -201,7 +234,9 @@ def objective(name, model, X, y, *, alpha=1.0, l1_ratio=0.5, C=1.0):
     return mse + alpha * (rho * np.abs(W).sum() + 0.5 * (1 - rho) * np.sum(W**2))
 
 
-def fit_once(model, X, y):
+def fit_once(
+    model: BaseEstimator, X: ArrayLike, y: ArrayLike
+) -> tuple[float, list[str]]:
     """Fit ``model``, timed: ``(seconds, names of the warning classes raised)``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -211,7 +246,7 @@ def fit_once(model, X, y):
     return elapsed, sorted({w.category.__name__ for w in caught})
 
 
-def label(model, **shared):
+def label(model: BaseEstimator, **shared: Any) -> str:
     """``Class(param=value, ...)`` with the parameters that differ from the
     class defaults, leaving out those equal to the group's ``shared`` ones."""
     defaults = type(model)().get_params(deep=False)
@@ -225,11 +260,11 @@ def label(model, **shared):
     return f"{type(model).__name__}({', '.join(changed)})"
 
 
-def _same(a, b):
+def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and (a == b or a is b)
 
 
-def compare(X, y, **parameters):
+def compare(X: ArrayLike, y: ArrayLike, **parameters: Any) -> list[dict[str, Any]]:
     """Every row of :func:`compare_groups` in one list: one row per fit, a dict
     with keys :data:`COLUMNS` and the fitted ``model``.
 
@@ -239,20 +274,20 @@ def compare(X, y, **parameters):
 
 
 def compare_groups(
-    X,
-    y,
+    X: ArrayLike,
+    y: ArrayLike,
     *,
-    task,
-    estimators=None,
-    scale=False,
-    alpha=1.0,
-    l1_ratio=0.5,
-    C=1.0,
-    test_size=0.25,
-    repeat=1,
-    random_state=0,
-    dataset="data",
-):
+    task: str,
+    estimators: Iterable[str] | None = None,
+    scale: bool = False,
+    alpha: float = 1.0,
+    l1_ratio: float = 0.5,
+    C: float = 1.0,
+    test_size: float = 0.25,
+    repeat: int = 1,
+    random_state: int = 0,
+    dataset: str = "data",
+) -> Iterator[list[dict[str, Any]]]:
     """Fit each gdlearn estimator beside its scikit-learn counterparts, one
     group at a time: a list of rows (dicts with keys :data:`COLUMNS`, and the
     fitted ``model``), one per fit, yielded as soon as the group is done.
@@ -317,7 +352,9 @@ def compare_groups(
         yield group
 
 
-def _split(X, y, task, test_size, scale, random_state):
+def _split(
+    X, y, task: str, test_size: float, scale: bool, random_state: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``X, X_test, y, y_test``: the held-out part stratified for
     classification, the training data itself when ``test_size`` is 0, and both
     standardized by the training part's statistics when ``scale``."""
@@ -365,12 +402,12 @@ def _row(name, model, train, test, task, repeat, dataset, shared):
     return row
 
 
-def _n_iter(model):
+def _n_iter(model: BaseEstimator) -> int | None:
     n_iter = getattr(model, "n_iter_", None)
     return None if n_iter is None else int(np.max(n_iter))
 
 
-def _fill_gaps(group):
+def _fill_gaps(group: list[dict[str, Any]]) -> None:
     """``gap`` and ``coef_diff`` of each row against the group's best finite objective."""
     finite = [row for row in group if np.isfinite(row["objective"])]
     if not finite:

@@ -16,9 +16,12 @@ and a wrong one stands out by orders of magnitude.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["check_gradient", "numerical_gradient"]
 
@@ -64,8 +67,24 @@ def numerical_gradient(
     return grad
 
 
+@overload
 def check_gradient(
     func: Callable[[np.ndarray], float],
+    grad: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    *,
+    epsilon: float = ...,
+) -> float: ...
+@overload
+def check_gradient(
+    func: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    grad: None,
+    x: np.ndarray,
+    *,
+    epsilon: float = ...,
+) -> float: ...
+def check_gradient(
+    func: Callable[[np.ndarray], Any],
     grad: Callable[[np.ndarray], np.ndarray] | None,
     x: np.ndarray,
     *,

@@ -31,16 +31,21 @@ regression, ``k = 1`` for binary classification (``Y`` in {0, 1}) and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._array_api import column_stack, namespace, rowdot, softplus, total
 from ._array_api import expit as _expit
 from ._array_api import log_expit as _log_expit
 
+if TYPE_CHECKING:
+    from ._typing import Array
+
 __all__ = ["BinaryCrossEntropy", "MultinomialCrossEntropy", "SquaredError"]
 
 
-def log_softmax(Z):
+def log_softmax(Z: Array) -> Array:
     """Row-wise :math:`z_k - \\operatorname{lse}(z)`, with the row maximum
     subtracted first so that no exponential overflows."""
     xp = namespace(Z)
@@ -48,7 +53,7 @@ def log_softmax(Z):
     return shifted - xp.log(total(xp.exp(shifted), axis=1, keepdims=True))
 
 
-def softmax(Z):
+def softmax(Z: Array) -> Array:
     """Row-wise :math:`e^{z_k} / \\sum_j e^{z_j}`, computed stably."""
     xp = namespace(Z)
     E = xp.exp(Z - xp.max(Z, axis=1, keepdims=True))
@@ -80,25 +85,25 @@ class SquaredError:
     constant_curvature = True
     coupled = False
 
-    def pointwise(self, Y, Z):
+    def pointwise(self, Y: Array, Z: Array) -> Array:
         """Per-sample loss, :math:`\\tfrac12 \\sum_k (z_{ik} - y_{ik})^2`."""
         R = Z - Y
         return 0.5 * rowdot(R, R)
 
-    def gradient(self, Y, Z):
+    def gradient(self, Y: Array, Z: Array) -> Array:
         """Derivative with respect to ``Z``: the residual ``Z - Y``."""
         return Z - Y
 
-    def value_and_gradient(self, Y, Z):
+    def value_and_gradient(self, Y: Array, Z: Array) -> tuple[Array, Array]:
         """``(pointwise(Y, Z), gradient(Y, Z))`` sharing the residual."""
         R = Z - Y
         return 0.5 * rowdot(R, R), R
 
-    def second_derivative(self, Y, Z):
+    def second_derivative(self, Y: Array, Z: Array) -> Array:
         """:math:`\\partial^2 \\ell / \\partial z^2 = 1`, whatever ``Z``."""
         return namespace(Z).ones_like(Z)
 
-    def inverse_link(self, Z):
+    def inverse_link(self, Z: Array) -> Array:
         """The identity: a regression predicts its raw prediction."""
         return Z
 
@@ -133,15 +138,15 @@ class BinaryCrossEntropy:
     constant_curvature = False
     coupled = False
 
-    def pointwise(self, Y, Z):
+    def pointwise(self, Y: Array, Z: Array) -> Array:
         """Per-sample loss :math:`\\log(1 + e^{z}) - y z`."""
         return (softplus(Z) - Y * Z)[:, 0]
 
-    def gradient(self, Y, Z):
+    def gradient(self, Y: Array, Z: Array) -> Array:
         """Derivative with respect to ``Z``: :math:`\\sigma(z) - y`."""
         return _expit(Z) - Y
 
-    def value_and_gradient(self, Y, Z):
+    def value_and_gradient(self, Y: Array, Z: Array) -> tuple[Array, Array]:
         """``(pointwise(Y, Z), gradient(Y, Z))``, each updated in place (the
         fewest arrays of ``Z``'s size alive at once)."""
         values = softplus(Z)
@@ -150,33 +155,33 @@ class BinaryCrossEntropy:
         dloss -= Y
         return values[:, 0], dloss
 
-    def second_derivative(self, Y, Z):
+    def second_derivative(self, Y: Array, Z: Array) -> Array:
         """:math:`\\sigma'(z) = a (1 - a)`, at most 1/4 and tiny where ``|z|`` is large."""
         a = _expit(Z)
         return a * (1 - a)
 
-    def separates(self, Y, Z, rows=None):
+    def separates(self, Y: Array, Z: Array, rows: Array | None = None) -> bool:
         """Whether every row of ``Z`` (those selected by the boolean ``rows``)
         is on its target's side of 0."""
         right = (((Z > 0) == (Y > 0.5)) & (Z != 0))[:, 0]
         return bool(namespace(Z).all(right if rows is None else right | ~rows))
 
-    def inverse_link(self, Z):
+    def inverse_link(self, Z: Array) -> Array:
         """The sigmoid :math:`\\sigma(z)`, the probability of the positive class."""
         return _expit(Z)
 
-    def log_inverse_link(self, Z):
+    def log_inverse_link(self, Z: Array) -> Array:
         """:math:`\\log \\sigma(z) = -\\log(1 + e^{-z})`, finite for any ``z``."""
         return _log_expit(Z)
 
-    def probabilities(self, Z):
+    def probabilities(self, Z: Array) -> Array:
         """Both classes' probabilities from the raw predictions ``Z`` of shape
         ``(n, 1)``: ``[inverse_link(-z), inverse_link(z)]``, since
         :math:`1 - \\sigma(z) = \\sigma(-z)` (which keeps a small probability
         of the negative class exact where ``1 - a`` would round to 0)."""
         return column_stack([self.inverse_link(-Z[:, 0]), self.inverse_link(Z[:, 0])])
 
-    def log_probabilities(self, Z):
+    def log_probabilities(self, Z: Array) -> Array:
         """Log of :meth:`probabilities`, computed stably."""
         return column_stack(
             [self.log_inverse_link(-Z[:, 0]), self.log_inverse_link(Z[:, 0])]
@@ -213,16 +218,16 @@ class MultinomialCrossEntropy:
     constant_curvature = False
     coupled = True
 
-    def pointwise(self, Y, Z):
+    def pointwise(self, Y: Array, Z: Array) -> Array:
         """Per-sample loss :math:`\\operatorname{lse}(z) - y^\\top z
         = -y^\\top \\log \\operatorname{softmax}(z)` (rows of ``Y`` sum to 1)."""
         return -rowdot(Y, log_softmax(Z))
 
-    def gradient(self, Y, Z):
+    def gradient(self, Y: Array, Z: Array) -> Array:
         """Derivative with respect to ``Z``: ``softmax(Z) - Y``."""
         return softmax(Z) - Y
 
-    def value_and_gradient(self, Y, Z):
+    def value_and_gradient(self, Y: Array, Z: Array) -> tuple[Array, Array]:
         """``(pointwise(Y, Z), gradient(Y, Z))`` from one exponential of ``Z``:
         with :math:`m` the row maximum and :math:`E = e^{z - m}`, the loss is
         :math:`\\log \\sum_k E_k - y^\\top (z - m)` and the softmax is
@@ -237,7 +242,7 @@ class MultinomialCrossEntropy:
         E -= Y
         return xp.log(sums[:, 0]) - target, E
 
-    def second_derivative(self, Y, Z):
+    def second_derivative(self, Y: Array, Z: Array) -> Array:
         """The Hessian :math:`\\operatorname{diag}(p) - p p^\\top` of each sample, (n, K, K)."""
         P = softmax(Z)
         H = (-P)[:, :, None] * P[:, None, :]  # the one array of this size
@@ -245,25 +250,25 @@ class MultinomialCrossEntropy:
             H[:, k, k] += P[:, k]
         return H
 
-    def separates(self, Y, Z, rows=None):
+    def separates(self, Y: Array, Z: Array, rows: Array | None = None) -> bool:
         """Whether the target's class has the largest raw prediction in every
         row (of those selected by the boolean ``rows``)."""
         xp = namespace(Z)
         right = rowdot(Y, Z) > xp.max(xp.where(Y > 0.5, -xp.inf, Z), axis=1)
         return bool(xp.all(right if rows is None else right | ~rows))
 
-    def inverse_link(self, Z):
+    def inverse_link(self, Z: Array) -> Array:
         """The softmax, class probabilities summing to one in each row."""
         return softmax(Z)
 
-    def log_inverse_link(self, Z):
+    def log_inverse_link(self, Z: Array) -> Array:
         """Log of the softmax, computed without forming the softmax."""
         return log_softmax(Z)
 
-    def probabilities(self, Z):
+    def probabilities(self, Z: Array) -> Array:
         """The classes' probabilities, one column per class: the inverse link."""
         return self.inverse_link(Z)
 
-    def log_probabilities(self, Z):
+    def log_probabilities(self, Z: Array) -> Array:
         """Log of :meth:`probabilities`, computed stably."""
         return self.log_inverse_link(Z)

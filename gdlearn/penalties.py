@@ -21,7 +21,12 @@ Every penalty gives
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._array_api import namespace, positive_part, total, vdot
+
+if TYPE_CHECKING:
+    from ._typing import Array
 
 __all__ = ["L1", "L2", "ElasticNet"]
 
@@ -57,7 +62,7 @@ class ElasticNet:
     array([-1.        ,  0.        ,  0.33333333])
     """
 
-    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5):
+    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5) -> None:
         self.alpha = float(alpha)
         self.l1_ratio = float(l1_ratio)
 
@@ -82,7 +87,7 @@ class ElasticNet:
         subgradient and orthant-wise steps handle."""
         return L1(self.l1)
 
-    def value(self, W):
+    def value(self, W: Array) -> float:
         """:math:`\\alpha \\rho \\lVert W \\rVert_1 + \\tfrac{\\alpha(1-\\rho)}{2}
         \\lVert W \\rVert^2`."""
         value = 0.0
@@ -93,12 +98,12 @@ class ElasticNet:
             value += 0.5 * self.l2 * vdot(W, W)
         return value
 
-    def gradient(self, W):
+    def gradient(self, W: Array) -> Array:
         """:math:`\\alpha \\rho \\operatorname{sign}(W) + \\alpha (1 - \\rho) W`,
         with :math:`\\operatorname{sign}(0) = 0`."""
         return self.l1 * namespace(W).sign(W) + self.l2 * W
 
-    def min_norm_subgradient(self, W, G):
+    def min_norm_subgradient(self, W: Array, G: Array) -> Array:
         """Smallest element of :math:`G + \\partial P(W)`, coordinate by coordinate.
 
         Where :math:`W_j \\ne 0` the penalty is differentiable and the answer is
@@ -115,7 +120,7 @@ class ElasticNet:
         at_zero = xp.sign(G) * positive_part(xp.abs(G) - self.l1)
         return xp.where(W == 0, at_zero, G + self.l1 * xp.sign(W))
 
-    def prox(self, V, step):
+    def prox(self, V: Array, step: float | Array) -> Array:
         """:math:`\\operatorname{argmin}_W \\sum_j \\frac{1}{2 s_j}
         (W_j - V_j)^2 + P(W)` for ``step`` :math:`s` (scalar or array)."""
         W = V
@@ -147,7 +152,7 @@ class L1(ElasticNet):
     array([-1.5,  0. ,  0.5])
     """
 
-    def __init__(self, alpha: float = 1.0):
+    def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(alpha, l1_ratio=1.0)
 
 
@@ -169,5 +174,5 @@ class L2(ElasticNet):
     array([ 0.5, -1.5])
     """
 
-    def __init__(self, alpha: float = 1.0):
+    def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(alpha, l1_ratio=0.0)

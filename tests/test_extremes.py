@@ -5,6 +5,7 @@ a failed fit that leaves the estimator as it was."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from gdlearn import (
@@ -229,3 +230,48 @@ def test_penalty_changed_between_partial_fits(data):
     clf = LogisticRegressionGD(solver="sgd", random_state=0)
     clf.partial_fit(X, labels, classes=[0, 1]).set_params(C=1e-3)
     assert np.all(np.isfinite(clf.partial_fit(X, labels).coef_))
+
+
+# -- features at extreme scales ----------------------------------------------------------
+@pytest.mark.parametrize("value", [1e15, 1e50, -3e100])
+@pytest.mark.parametrize("Est", [RidgeGD, LassoGD, LogisticRegressionGD])
+def test_a_huge_constant_column_changes_nothing(data, Est, value):
+    """A constant column (a timestamp in nanoseconds, say) beside an
+    intercept: the model of the data without it, with a zero coefficient."""
+    X, y, labels, sw = data
+    target = labels if Est is LogisticRegressionGD else y
+    est = Est(alpha=0.1) if Est is LassoGD else Est()
+    with_it = np.column_stack([X[:, :1], np.full(200, value), X[:, 1:]])
+    got = clone(est).fit(with_it, target, sample_weight=sw)
+    want = clone(est).fit(X, target, sample_weight=sw)
+    coef = np.atleast_2d(got.coef_)
+    assert np.all(coef[:, 1] == 0)
+    _close(np.delete(coef, 1, axis=1), np.atleast_2d(want.coef_))
+    _close(got.intercept_, want.intercept_)
+    # a warm start from a model with weight on that column starts there too
+    got.set_params(warm_start=True)
+    got.coef_ = got.coef_ + 1.0
+    _close(
+        np.delete(np.atleast_2d(got.fit(with_it, target, sw).coef_), 1, axis=1),
+        np.atleast_2d(want.coef_),
+        1e-5,
+    )
+
+
+@pytest.mark.parametrize(
+    "dtype, scale", [(np.float64, 1e-160), (np.float64, 1e-200), (np.float32, 1e-25)]
+)
+def test_features_too_small_for_their_squares_are_refused(data, dtype, scale):
+    X, y, labels, _ = data
+    for Est, target in [(LinearRegressionGD, y), (LogisticRegressionGD, labels)]:
+        with pytest.raises(ValueError, match="too small for .* Scale X up"):
+            Est().fit((X * scale).astype(dtype), target.astype(dtype))
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.float64, 1e-140), (np.float32, 1e-12)])
+def test_small_features_that_fit_give_the_scaled_model(data, dtype, scale):
+    X, y, _, _ = data
+    X, y = X.astype(dtype), y.astype(dtype)
+    want = LinearRegressionGD().fit(X, y)
+    got = LinearRegressionGD().fit(X * dtype(scale), y)
+    _close(got.coef_ * scale, want.coef_, 1e-6 if dtype == np.float64 else 1e-3)

@@ -102,7 +102,7 @@ class ElasticNetGD(_RegressorGD):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
 
-    def _penalty(self, sw_sum):
+    def _penalty(self, sw_sum: float) -> ElasticNet:
         return ElasticNet(self.alpha, self.l1_ratio)
 
 
@@ -195,5 +195,5 @@ class LassoGD(ElasticNetGD):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
 
-    def _penalty(self, sw_sum):
+    def _penalty(self, sw_sum: float) -> L1:
         return L1(self.alpha)

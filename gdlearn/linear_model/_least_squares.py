@@ -5,6 +5,7 @@ regressors' shared target encoding and prediction.
 from __future__ import annotations
 
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -24,6 +25,13 @@ from ..losses import (
 )
 from ..penalties import L2
 from ._docs import document
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from numpy.typing import ArrayLike
+
+    from .._typing import Array, MatrixLike
 
 
 class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
@@ -50,7 +58,9 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
             self.coef_, self.intercept_ = W.T, b
 
     @available_if(sgd_solver)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """One epoch of mini-batch steps on ``(X, y)``, from the current model.
 
         For data that arrives in chunks, with ``solver='sgd'``. The first call
@@ -71,7 +81,7 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
         """
         return self._partial_fit(X, y, sample_weight)
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> Array:
         """Predict ``X @ coef_.T + intercept_``.
 
         Parameters
@@ -165,7 +175,7 @@ class LinearRegressionGD(_RegressorGD):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
 
-    def _penalty(self, sw_sum):
+    def _penalty(self, sw_sum: float) -> None:
         return None
 
 
@@ -251,5 +261,5 @@ class RidgeGD(_RegressorGD):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
 
-    def _penalty(self, sw_sum):
+    def _penalty(self, sw_sum: float) -> L2:
         return L2(self.alpha / sw_sum)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -37,6 +38,13 @@ from ..losses import (
 )
 from ..penalties import ElasticNet
 from ._docs import document
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from numpy.typing import ArrayLike
+
+    from .._typing import Array, MatrixLike
 
 
 @document
@@ -149,7 +157,13 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
 
     @available_if(sgd_solver)
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> Self:
         """One epoch of mini-batch steps on ``(X, y)``, from the current model.
 
         For data that arrives in chunks, with ``solver='sgd'``; see
@@ -285,7 +299,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         xp = namespace(sample_weight)
         return sample_weight * xp.take(class_weight, y_index, axis=0), exponent
 
-    def _penalty(self, sw_sum):
+    def _penalty(self, sw_sum: float) -> ElasticNet | None:
         if math.isinf(self.C):
             return None
         return ElasticNet(1.0 / (self.C * sw_sum), self.l1_ratio)
@@ -293,7 +307,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
     def _store_coef(self, W, b, y):
         self.coef_, self.intercept_ = W.T, b
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> Array:
         """Raw predictions ``X @ coef_.T + intercept_``.
 
         Parameters
@@ -307,12 +321,12 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         """
         return self._logits(X, "decision_function")
 
-    def _logits(self, X, method):
+    def _logits(self, X: MatrixLike, method: str) -> Array:
         """:meth:`decision_function` for ``method`` (named if ``X`` is refused)."""
         Z = self._decision(X, method)
         return Z[:, 0] if Z.shape[1] == 1 else Z
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> Array:
         """Predict the most probable class.
 
         Parameters
@@ -331,7 +345,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
             return self.classes_[index]
         return namespace(index).take(self.classes_, index, axis=0)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> Array:
         """Class probabilities: the loss's inverse link (sigmoid or softmax) of
         the raw predictions.
 
@@ -346,7 +360,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         Z = self._decision(X, "predict_proba")  # checks that self is fitted
         return self._loss().probabilities(Z)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> Array:
         """Log of :meth:`predict_proba`, computed stably from the raw predictions.
 
         Parameters
@@ -360,7 +374,7 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         Z = self._decision(X, "predict_log_proba")
         return self._loss().log_probabilities(Z)
 
-    def _loss(self):
+    def _loss(self) -> BinaryCrossEntropy | MultinomialCrossEntropy:
         """The loss the fit minimized, known from the number of classes."""
         if self.classes_.shape[0] == 2:
             return BinaryCrossEntropy()

@@ -25,10 +25,17 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._array_api import any_nonzero, max_abs, namespace
+
+if TYPE_CHECKING:
+    from types import SimpleNamespace
+
+    from .._objective import Objective
+    from .._typing import Array, Threshold
 
 #: The objective's own gradient scale, in units of sqrt(|f|): see stopping_threshold.
 OBJECTIVE_SCALE = 5.0
@@ -40,10 +47,10 @@ DIVERGENCE_FACTOR = 1e4
 class OptimizeResult:
     """What a solver returns: the coordinates ``params`` it stopped at."""
 
-    params: np.ndarray
+    params: Array
     n_iter: int
     converged: bool
-    loss_curve: list = field(default_factory=list)
+    loss_curve: list[float] = field(default_factory=list)
     step: float = 0.0
     message: str = ""
 
@@ -66,7 +73,7 @@ class Outcome:
     step: float = 1.0
     decrease: float = math.inf
     noise: float = 0.0
-    Z: object = None
+    Z: Array | None = None
     stuck: bool = False
     rejected: bool = False
     done: str = ""
@@ -87,34 +94,46 @@ class Solver:
     constant_step = False
     schedules = False
     needs_gram = False
-    patience = 5  # stalled iterations in a row before stopping (None: no rule)
+    patience: int | None = (
+        5  # stalled iterations in a row before stopping (None: no rule)
+    )
     unit = "iteration"
     checks_start = True  # whether the start itself may meet the threshold
 
-    def setup(self, objective, V0):
+    def setup(self, objective: Objective, V0: Array) -> SimpleNamespace:
         """The state at ``V0``; it has ``V``, ``value``, ``measure`` and ``grad``."""
         raise NotImplementedError
 
-    def iterate(self, state) -> Outcome:
+    def iterate(self, state: SimpleNamespace) -> Outcome:
         raise NotImplementedError
 
-    def confirm(self, state, outcome) -> Outcome:
+    def confirm(self, state: SimpleNamespace, outcome: Outcome) -> Outcome:
         """The outcome of a fit about to stop short, re-read from ``X``."""
         return outcome
 
-    def hand_over(self, state, it, max_iter, threshold):
+    def hand_over(
+        self, state: SimpleNamespace, it: int, max_iter: int, threshold: Threshold
+    ) -> str:
         """A message when a successor should finish the fit, else ``""``."""
         return ""
 
-    def successor(self):
+    def successor(self) -> Solver:
         raise NotImplementedError
 
-    def finalize(self, state):
+    def finalize(self, state: SimpleNamespace) -> Array:
         """The coordinates to return."""
         return state.V
 
     def solve(
-        self, objective, V0, *, max_iter, tol, verbose=0, threshold=None, first=1
+        self,
+        objective: Objective,
+        V0: Array,
+        *,
+        max_iter: int,
+        tol: float,
+        verbose: int = 0,
+        threshold: Threshold | None = None,
+        first: int = 1,
     ) -> OptimizeResult:
         """Minimize ``objective`` from ``V0``; see the module docstring.
         ``threshold`` replaces the stopping threshold when this solver
@@ -127,7 +146,8 @@ class Solver:
             threshold = stopping_threshold(tol, objective, at_zero)
         state.threshold = threshold
         stall = Stall(self.patience)
-        curve, it = [], 0
+        curve: list[float] = []
+        it = 0
         converged = self.checks_start and state.measure <= threshold(state.value)
         message = max_iter_message(max_iter, self.unit)
         handed_over = ""
@@ -176,7 +196,15 @@ class Solver:
             return self._continue(objective, result, max_iter, tol, verbose, threshold)
         return result
 
-    def _continue(self, objective, result, max_iter, tol, verbose, threshold):
+    def _continue(
+        self,
+        objective: Objective,
+        result: OptimizeResult,
+        max_iter: int,
+        tol: float,
+        verbose: int,
+        threshold: Threshold,
+    ) -> OptimizeResult:
         """The fit finished by :meth:`successor` from where this one stopped."""
         it = result.n_iter
         rest = self.successor().solve(
@@ -204,24 +232,26 @@ class Solver:
         )
 
 
-def plural(count, unit):
+def plural(count: int, unit: str) -> str:
     """``"3 iterations"``, ``"1 epoch"``."""
     return f"{count} {unit}" + "s" * (count != 1)
 
 
-def counted(what, count, unit):
+def counted(what: str, count: int, unit: str) -> str:
     """``"converged in 3 iterations"``."""
     return f"{what} {plural(count, unit)}"
 
 
-def max_iter_message(max_iter, unit="iteration"):
+def max_iter_message(max_iter: int, unit: str = "iteration") -> str:
     return (
         f"did not converge in max_iter={max_iter} {unit}s: increase max_iter, "
         "or raise tol to accept a less exact solution"
     )
 
 
-def stop_message(it, converged, gradient, threshold, unit="iteration"):
+def stop_message(
+    it: int, converged: bool, gradient: float, threshold: float, unit: str = "iteration"
+) -> str:
     """Why the loop stopped when no step decreased the objective."""
     if converged:
         return counted("converged in", it, unit)
@@ -233,7 +263,7 @@ def stop_message(it, converged, gradient, threshold, unit="iteration"):
     )
 
 
-def unbounded_message(it, unit="iteration"):
+def unbounded_message(it: int, unit: str = "iteration") -> str:
     return (
         f"stopped after {it} {unit}s: the classes are perfectly separated, so "
         "without a penalty the objective has no minimum and the coefficients would "
@@ -241,20 +271,20 @@ def unbounded_message(it, unit="iteration"):
     )
 
 
-def non_finite_message(it, unit="iteration"):
+def non_finite_message(it: int, unit: str = "iteration") -> str:
     return (
         f"stopped at {unit} {it}: the objective is not finite (NaN or inf) at "
         "every step tried, the loss or the data overflows there"
     )
 
 
-def diverged(value, start):
+def diverged(value: float, start: float) -> bool:
     """The divergence rule of a constant step size: the objective is not
     finite, or above ``DIVERGENCE_FACTOR`` times its value at the start."""
     return not value <= DIVERGENCE_FACTOR * abs(start) + 1e-12
 
 
-def divergence_error(learning_rate, value=None):
+def divergence_error(learning_rate: float, value: float | None = None) -> ValueError:
     """The error of :func:`diverged`, naming the value reached when known."""
     reached = "" if value is None else f" (the objective reached {value:.3g})"
     return ValueError(
@@ -270,10 +300,10 @@ class Stall:
     where the count started: ``patience`` of them means rounding, not the
     method, sets the pace, and more iterations would change nothing."""
 
-    def __init__(self, patience):
+    def __init__(self, patience: int | None) -> None:
         self.patience, self.count, self.mark = patience, 0, np.inf
 
-    def __call__(self, decrease, noise, gradient):
+    def __call__(self, decrease: float, noise: float, gradient: float) -> bool:
         if self.patience is None:
             return False
         if abs(decrease) > noise or gradient < 0.9 * self.mark:
@@ -283,7 +313,9 @@ class Stall:
         return self.count >= self.patience
 
 
-def stopping_threshold(tol, objective, grad_at_zero):
+def stopping_threshold(
+    tol: float, objective: Objective, grad_at_zero: Array | None
+) -> Threshold:
     """The stopping threshold, a function of the objective's value ``f``:
     ``tol`` times the larger of the max-norm of the smooth part's gradient at
     zero (1 if that is 0) and :math:`5 \\sqrt{|f|}`, and at least 300
@@ -308,14 +340,14 @@ def stopping_threshold(tol, objective, grad_at_zero):
     xp = namespace(grad_at_zero)
     floor = 300 * float(xp.finfo(objective.dtype).eps) * base
 
-    def threshold(f):
+    def threshold(f: float) -> float:
         scale = OBJECTIVE_SCALE * math.sqrt(abs(f)) if math.isfinite(f) else 0.0
         return max(tol * max(base, scale), floor)
 
     return threshold
 
 
-def stationarity(objective, V, grad):
+def stationarity(objective: Objective, V: Array, grad: Array) -> float:
     """Max-norm of the smallest element of the (sub)gradient of the objective at ``V``."""
     if objective.has_l1:
         grad = objective.l1.min_norm_subgradient(V, grad)
@@ -326,10 +358,10 @@ class Progress:
     """The progress line: iterations 1, 2, 5, 10, 20, 50, ... with ``verbose``
     (every one with ``verbose > 1``), and the closing message."""
 
-    def __init__(self, verbose):
+    def __init__(self, verbose: int) -> None:
         self.verbose, self.started = verbose, time.perf_counter()
 
-    def report(self, it, value, gradient, step):
+    def report(self, it: int, value: float, gradient: float, step: float) -> None:
         if not self.verbose:
             return
         if self.verbose <= 1:
@@ -341,6 +373,6 @@ class Progress:
             f"  step {step:.3e}  {time.perf_counter() - self.started:.3f}s"
         )
 
-    def say(self, message):
+    def say(self, message: str) -> None:
         if self.verbose:
             print(message)

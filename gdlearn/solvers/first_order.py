@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from .._array_api import any_nonzero, max_abs, namespace, vdot
 from ._template import (
@@ -39,20 +40,30 @@ from ._template import (
     stationarity,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._objective import Objective
+    from .._typing import Array
+    from ._template import OptimizeResult
+
+    #: How a step handles the L1 part: :func:`proximal_step` or :func:`subgradient_step`.
+    L1Step: TypeAlias = Callable[[Objective, Array, Array, float], Array]
+
 #: Step halvings one iteration may try before it counts as stuck: from a
 #: unit step, past the smallest float64.
 MAX_HALVINGS = 1100
 
 
 # -- how the L1 part is handled -------------------------------------------------
-def proximal_step(objective, Y, grad, step):
+def proximal_step(objective: Objective, Y: Array, grad: Array, step: float) -> Array:
     """Proximal gradient step :math:`\\operatorname{prox}_{s \\lambda_1
     \\lVert\\cdot\\rVert_1}(Y - s \\nabla F(Y))`: soft-thresholding, exact zeros."""
     U = Y - step * grad
     return objective.l1.prox(U, step) if objective.has_l1 else U
 
 
-def subgradient_step(objective, Y, grad, step):
+def subgradient_step(objective: Objective, Y: Array, grad: Array, step: float) -> Array:
     """Explicit subgradient step :math:`Y - s\\, d`, :math:`d \\in \\nabla F(Y)
     + \\lambda_1 \\partial \\lVert W \\rVert_1`.
 
@@ -93,24 +104,28 @@ class Backtracking:
     lost in the rounding of ``F`` are not mistaken for bad ones.
     """
 
-    adaptive = True
+    adaptive: Literal[True] = True
 
-    def __init__(self, initial: float = 1.0, shrink: float = 0.5):
+    def __init__(self, initial: float = 1.0, shrink: float = 0.5) -> None:
         self.initial, self.shrink = initial, shrink
 
-    def accepts(self, F_new, F_y, grad, D, step):
+    def accepts(
+        self, F_new: float, F_y: float, grad: Array, D: Array, step: float
+    ) -> bool:
         return F_new <= F_y + vdot(grad, D) + vdot(D, D) / (2 * step)
 
 
 class ConstantStep:
     """A fixed step size ``learning_rate``: every step is accepted."""
 
-    adaptive = False
+    adaptive: Literal[False] = False
 
-    def __init__(self, learning_rate: float):
+    def __init__(self, learning_rate: float) -> None:
         self.initial = learning_rate
 
-    def accepts(self, F_new, F_y, grad, D, step):
+    def accepts(
+        self, F_new: float, F_y: float, grad: Array, D: Array, step: float
+    ) -> bool:
         return True
 
 
@@ -118,7 +133,7 @@ class ConstantStep:
 class NoMomentum:
     """Plain gradient descent: the next point is the new iterate."""
 
-    def next(self, restart):
+    def next(self, restart: bool) -> float:
         return 0.0
 
 
@@ -133,10 +148,10 @@ class Nesterov:
     without knowing the strong convexity constant.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.t = 1.0
 
-    def next(self, restart):
+    def next(self, restart: bool) -> float:
         if restart:
             self.t = 1.0
             return 0.0
@@ -154,14 +169,19 @@ class FirstOrder(Solver):
     constant_step = True
     patience = 200
     checks_start = False  # the first step's gradient mapping says it instead
-    momentum_rule = NoMomentum
+    momentum_rule: type[NoMomentum | Nesterov] = NoMomentum
 
-    def __init__(self, step_rule=None, l1_step=None, momentum=None):
+    def __init__(
+        self,
+        step_rule: Backtracking | ConstantStep | None = None,
+        l1_step: L1Step | None = None,
+        momentum: NoMomentum | Nesterov | None = None,
+    ) -> None:
         self.step_rule = step_rule if step_rule is not None else Backtracking()
         self.l1_step = l1_step if l1_step is not None else proximal_step
         self.momentum = momentum if momentum is not None else self.momentum_rule()
 
-    def setup(self, objective, V0):
+    def setup(self, objective: Objective, V0: Array) -> SimpleNamespace:
         point = objective.evaluate(V0, objective.raw_start(V0))
         Z, F = point.Z, point.value
         grad, noise = objective.smooth_gradient(point)
@@ -182,7 +202,7 @@ class FirstOrder(Solver):
             beta=0.0,
         )
 
-    def iterate(self, s) -> Outcome:
+    def iterate(self, s: SimpleNamespace) -> Outcome:
         objective, rule = s.objective, self.step_rule
         Y, (F_y, grad, noise) = self._gradient(s)
         step, lost = s.step, False
@@ -220,7 +240,7 @@ class FirstOrder(Solver):
         return Outcome(f_new, max_abs(D) / step, step, decrease, noise, trial.Z)
 
     @staticmethod
-    def _gradient(s):
+    def _gradient(s: SimpleNamespace) -> tuple[Array, tuple[float, Array, float]]:
         """The point ``Y`` of this iteration and the smooth part's ``(value,
         gradient, noise)`` there, from what the last iteration kept."""
         objective, beta = s.objective, s.beta
@@ -237,16 +257,16 @@ class FirstOrder(Solver):
 
 
 def minimize(
-    objective,
-    V0,
+    objective: Objective,
+    V0: Array,
     *,
-    step_rule,
-    l1_step=proximal_step,
-    momentum=None,
-    max_iter=1000,
-    tol=1e-4,
-    verbose=0,
-):
+    step_rule: Backtracking | ConstantStep,
+    l1_step: L1Step = proximal_step,
+    momentum: NoMomentum | Nesterov | None = None,
+    max_iter: int = 1000,
+    tol: float = 1e-4,
+    verbose: int = 0,
+) -> OptimizeResult:
     """Minimize ``objective`` from ``V0`` by first-order steps; see the module
     docstring.
 

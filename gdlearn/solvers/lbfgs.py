@@ -40,10 +40,18 @@ from __future__ import annotations
 import math
 from collections import deque
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from .._array_api import dot, max_abs, vdot
 from ._template import Outcome, Solver
 from .newton import SMALLEST_STEP, Newton
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from .._objective import Objective
+    from .._typing import Array, Threshold
+    from ._template import OptimizeResult
 
 #: Iterations between re-reads of ``X`` when the value and gradient are carried.
 REREAD = 100
@@ -55,10 +63,10 @@ class LBFGS(Solver):
     name = "lbfgs"
     title = "L-BFGS"
 
-    def __init__(self, memory=10, newton_cost=None):
+    def __init__(self, memory: int = 10, newton_cost: float | None = None) -> None:
         self.memory, self.newton_cost = memory, newton_cost
 
-    def setup(self, objective, V0):
+    def setup(self, objective: Objective, V0: Array) -> SimpleNamespace:
         point = objective.evaluate(V0, objective.raw_start(V0))
         grad, noise = objective.smooth_gradient(point)
         gnorm = max_abs(grad)
@@ -77,7 +85,7 @@ class LBFGS(Solver):
             it=0,
         )
 
-    def iterate(self, s) -> Outcome:
+    def iterate(self, s: SimpleNamespace) -> Outcome:
         objective = s.objective
         s.it += 1
         if s.it % REREAD == 0:  # rounding drifts Z + t U and the recursion: read X
@@ -134,14 +142,14 @@ class LBFGS(Solver):
         noise = 0.0 if s.recursed else noise_prev
         return Outcome(s.value, s.measure, t, F_prev - s.value, noise, s.Z)
 
-    def _read(self, s):
+    def _read(self, s: SimpleNamespace) -> None:
         """The value and gradient at ``s.V`` from ``X`` itself."""
         point = s.objective.evaluate(s.V, s.Z)
         s.value = point.value
         s.grad, s.noise = s.objective.smooth_gradient(point)
         s.measure, s.recursed = max_abs(s.grad), False
 
-    def confirm(self, s, outcome):
+    def confirm(self, s: SimpleNamespace, outcome: Outcome) -> Outcome:
         """A fit that stops short says where it is from ``X`` itself. The
         recursion's rounding, eps times the sum of the gradient's changes over
         at most ``REREAD`` iterations (about twice the sum of its norms),
@@ -154,7 +162,9 @@ class LBFGS(Solver):
         outcome.value, outcome.measure, outcome.Z = s.value, s.measure, s.Z
         return outcome
 
-    def hand_over(self, s, it, max_iter, threshold):
+    def hand_over(
+        self, s: SimpleNamespace, it: int, max_iter: int, threshold: Threshold
+    ) -> str:
         if self.newton_cost is None or not 5 <= it < max_iter:
             return ""
         gnorm = s.measure
@@ -168,11 +178,11 @@ class LBFGS(Solver):
             f"(about {left:.0f} more at L-BFGS's rate)"
         )
 
-    def successor(self):
+    def successor(self) -> Newton:
         return Newton()
 
 
-def two_loop(grad, pairs):
+def two_loop(grad: Array, pairs: Sequence[tuple[Array, Array, Any]]) -> Array:
     """:math:`-H \\nabla F` by Nocedal's two-loop recursion over ``pairs`` of
     ``(s, y, 1 / s^T y)``, oldest first; the plain gradient step without any.
     The inner products stay on the array's device."""
@@ -190,8 +200,15 @@ def two_loop(grad, pairs):
 
 
 def minimize_lbfgs(
-    objective, V0, *, memory=10, max_iter=1000, tol=1e-4, verbose=0, newton_cost=None
-):
+    objective: Objective,
+    V0: Array,
+    *,
+    memory: int = 10,
+    max_iter: int = 1000,
+    tol: float = 1e-4,
+    verbose: int = 0,
+    newton_cost: float | None = None,
+) -> OptimizeResult:
     """Minimize a smooth ``objective`` by L-BFGS; see the module docstring.
 
     Examples

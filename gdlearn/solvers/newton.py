@@ -37,10 +37,16 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from .._array_api import any_nonzero, astype, max_abs, vdot
 from ._linalg import factor, orthant_step, solve, stop_at_zero
 from ._template import Outcome, Solver, diverged, divergence_error
+
+if TYPE_CHECKING:
+    from .._objective import Objective
+    from .._typing import Array, Threshold
+    from ._template import OptimizeResult
 
 #: The smallest fraction of the unit step the line search tries.
 SMALLEST_STEP = 1e-20
@@ -56,10 +62,10 @@ class Newton(Solver):
     constant_step = True
     needs_gram = True
 
-    def __init__(self, learning_rate=None):
+    def __init__(self, learning_rate: float | None = None) -> None:
         self.learning_rate = learning_rate
 
-    def setup(self, objective, V0):
+    def setup(self, objective: Objective, V0: Array) -> SimpleNamespace:
         point = objective.evaluate(V0, objective.raw_start(V0))
         grad, noise = objective.smooth_gradient(point)
         F = point.value + objective.l1.value(V0)
@@ -69,14 +75,14 @@ class Newton(Solver):
         return s
 
     @staticmethod
-    def _at(s, F, grad, noise):
+    def _at(s: SimpleNamespace, F: float, grad: Array, noise: float) -> None:
         """Record the objective's value and gradient at ``s.V``."""
         objective = s.objective
         s.value, s.grad, s.noise = F, grad, noise
         s.r = objective.l1.min_norm_subgradient(s.V, grad) if objective.has_l1 else grad
         s.measure = max_abs(s.r)
 
-    def iterate(self, s) -> Outcome:
+    def iterate(self, s: SimpleNamespace) -> Outcome:
         objective, lr = s.objective, self.learning_rate
         l1 = objective.has_l1
         if s.refresh or s.curvature is None:
@@ -118,15 +124,15 @@ class Newton(Solver):
 
 
 def minimize_newton(
-    objective,
-    V0,
+    objective: Objective,
+    V0: Array,
     *,
-    learning_rate=None,
-    max_iter=100,
-    tol=1e-4,
-    verbose=0,
-    threshold=None,
-):
+    learning_rate: float | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    verbose: int = 0,
+    threshold: Threshold | None = None,
+) -> OptimizeResult:
     """Minimize ``objective`` by Newton's method; see the module docstring.
 
     ``threshold``, a function of the objective's value, replaces the
