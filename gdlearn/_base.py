@@ -37,6 +37,7 @@ from ._validation import (
     ACCEPT_SPARSE,
     check_magnitude,
     check_sample_weight,
+    detached,
     dtypes,
     follow_X,
     numeric_input,
@@ -196,6 +197,7 @@ class GDMixin(StochasticMixin):
 
     def _prepare(self, X, y, sample_weight, *, reset, partial=False):
         """Validated ``X``, ``y`` and ``sample_weight``, the encoded targets and the loss."""
+        X = detached(X)
         y, sample_weight = follow_X(y, X), follow_X(sample_weight, X)
         # scikit-learn's finiteness checks sum the input first: inf - inf there
         # is how they find it, not something to warn about
@@ -317,6 +319,7 @@ class GDMixin(StochasticMixin):
     def _decision(self, X: MatrixLike, method: str) -> Array:
         """Raw predictions ``X @ coef_.T + intercept_`` for new ``X``, for ``method``."""
         check_is_fitted(self)
+        X = detached(X, detach=False)  # predictions may take part in autograd
         check_same_namespace(X, self, attribute="coef_", method=method)
         with numeric_input("X"):
             X = validate_data(

@@ -32,19 +32,36 @@ def follow_X(A, X):
     """``y`` or ``sample_weight`` moved to ``X``'s array namespace and device.
 
     With ``array_api_dispatch`` on, everything follows ``X``, as in
-    scikit-learn's own estimators: a NumPy ``y`` beside a PyTorch ``X`` is
-    moved to ``X``'s device (and the reverse). Labels that are not numbers
-    (strings) stay NumPy arrays, and lists, scalars and data frames are left
-    to validation.
+    scikit-learn's own estimators: a NumPy ``y``, a list or a pandas Series
+    beside a PyTorch ``X`` is moved to ``X``'s device (and the reverse).
+    Labels that are not numbers (strings) stay NumPy arrays.
     """
-    if A is None or not get_config()["array_api_dispatch"] or not is_array_api_obj(A):
+    if A is None or sp.issparse(A) or not get_config()["array_api_dispatch"]:
         return A
     xp, is_array_api, device_ = get_namespace_and_device(X)
     if not is_array_api:
         return A
+    if not is_array_api_obj(A):  # a list, a pandas Series: as scikit-learn reads it
+        A = np.asarray(A)
     if isinstance(A, np.ndarray) and A.dtype.kind not in "biuf":
         return A
-    return move_to(A, xp=xp, device=device_)
+    return move_to(detached(A, "y and sample_weight"), xp=xp, device=device_)
+
+
+def detached(A, name="X", detach=True):
+    """A PyTorch tensor that records gradients, as plain data (a fit takes no
+    part in autograd); anything else as it is. A sparse tensor is refused by
+    name: scipy.sparse is the sparse input gdlearn reads."""
+    if not type(A).__module__.startswith("torch"):
+        return A
+    import torch  # imported already: A is one of its tensors
+
+    if A.layout != torch.strided:
+        raise TypeError(
+            f"{name} is a sparse torch tensor ({A.layout}): pass a dense tensor, "
+            "or a scipy.sparse matrix."
+        )
+    return A.detach() if detach and A.requires_grad else A
 
 
 def check_sample_weight(sample_weight, X):
@@ -101,7 +118,8 @@ def rescale(weights, name, dtype=None):
     largest = float(xp.max(weights)) if weights.shape[0] else 0.0
     if not largest > 0:
         raise ValueError(f"All {name} values are zero: their sum must be positive.")
-    limit = namespace(weights).finfo(dtype or weights.dtype).maxexp // 2 - 20
+    biggest = float(namespace(weights).finfo(dtype or weights.dtype).max)
+    limit = math.frexp(biggest)[1] // 2 - 20
     exponent = math.frexp(largest)[1]
     if -limit < exponent < limit:
         return weights, 0

@@ -346,13 +346,13 @@ def render(
         ]
         return json.dumps(records, indent=2) + "\n"
     if fmt == "csv":
-        out = io.StringIO()
+        text = io.StringIO()
         writer = csv.DictWriter(
-            out, fieldnames=list(_record(rows[0])) if rows else [], lineterminator="\n"
+            text, fieldnames=list(_record(rows[0])) if rows else [], lineterminator="\n"
         )
         writer.writeheader()
         writer.writerows(_record(row) for row in rows)
-        return out.getvalue()
+        return text.getvalue()
     out = []
     for dataset in dict.fromkeys(row["dataset"] for row in rows):
         mine = [row for row in rows if row["dataset"] == dataset]
@@ -404,7 +404,7 @@ def _save_plot(rows: list[dict[str, Any]], path: str) -> None:
     from .plotting import LossCurveDisplay, _pyplot
 
     plt = _pyplot()
-    panels = {}
+    panels: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
         if hasattr(row["model"], "loss_curve_") and not row["error"]:
             panels.setdefault((row["dataset"], row["group"]), []).append(row)

@@ -10,9 +10,19 @@ any of the curves reached (or one given). matplotlib is an optional extra:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Self
+
+    from matplotlib.axes import Axes
+    from numpy.typing import ArrayLike
+    from sklearn.base import BaseEstimator
 
 KINDS = ("objective", "suboptimality")
 
@@ -66,12 +76,20 @@ class LossCurveDisplay:
     ["LogisticRegressionGD(solver='newton')", "LogisticRegressionGD(solver='accelerated')"]
     """
 
-    def __init__(self, loss_curves, *, names=None, reference=None):
+    def __init__(
+        self,
+        loss_curves: Iterable[ArrayLike],
+        *,
+        names: Sequence[str] | None = None,
+        reference: float | None = None,
+    ) -> None:
         self.loss_curves = [np.asarray(curve, dtype=float) for curve in loss_curves]
         self.names = names
         self.reference = reference
 
-    def plot(self, ax=None, *, kind="objective", **kwargs):
+    def plot(
+        self, ax: Axes | None = None, *, kind: str = "objective", **kwargs: Any
+    ) -> Self:
         """Draw the curves on ``ax`` (a new figure's axes if None).
 
         Parameters
@@ -97,7 +115,7 @@ class LossCurveDisplay:
             )
         if ax is None:
             _, ax = _pyplot().subplots()
-        names = self.names or [None] * len(self.loss_curves)
+        names: Sequence[str | None] = self.names or [None] * len(self.loss_curves)
         best = self.reference
         if best is None:
             best = min(curve.min() for curve in self.loss_curves if curve.size)
@@ -124,8 +142,14 @@ class LossCurveDisplay:
 
     @classmethod
     def from_estimator(
-        cls, estimator, *, ax=None, name=None, kind="objective", **kwargs
-    ):
+        cls,
+        estimator: BaseEstimator,
+        *,
+        ax: Axes | None = None,
+        name: str | None = None,
+        kind: str = "objective",
+        **kwargs: Any,
+    ) -> Self:
         """Plot the loss curve of one fitted gdlearn estimator (or a Pipeline
         ending in one).
 
@@ -149,14 +173,14 @@ class LossCurveDisplay:
     @classmethod
     def from_estimators(
         cls,
-        estimators,
+        estimators: Iterable[BaseEstimator],
         *,
-        ax=None,
-        names=None,
-        kind="objective",
-        reference=None,
-        **kwargs,
-    ):
+        ax: Axes | None = None,
+        names: Sequence[str] | None = None,
+        kind: str = "objective",
+        reference: float | None = None,
+        **kwargs: Any,
+    ) -> Self:
         """Plot the loss curves of several fitted estimators on one axes.
 
         Parameters
@@ -183,7 +207,7 @@ class LossCurveDisplay:
         return display.plot(ax=ax, kind=kind, **kwargs)
 
 
-def _final_step(estimator):
+def _final_step(estimator: BaseEstimator) -> BaseEstimator:
     """The fitted estimator that holds ``loss_curve_`` (the last step of a Pipeline)."""
     if isinstance(estimator, Pipeline):
         estimator = estimator[-1]

@@ -275,3 +275,47 @@ def test_small_features_that_fit_give_the_scaled_model(data, dtype, scale):
     want = LinearRegressionGD().fit(X, y)
     got = LinearRegressionGD().fit(X * dtype(scale), y)
     _close(got.coef_ * scale, want.coef_, 1e-6 if dtype == np.float64 else 1e-3)
+
+
+# -- array-API inputs beside lists, Series, autograd and sparse tensors ---------------
+@pytest.fixture
+def torch_dispatch():
+    torch = pytest.importorskip("torch")
+    from sklearn import config_context
+
+    with config_context(array_api_dispatch=True):
+        yield torch
+
+
+def test_tensors_that_record_gradients_are_read_as_data(data, torch_dispatch):
+    torch = torch_dispatch
+    X, y, _, _ = data
+    want = RidgeGD().fit(X, y).coef_
+    got = RidgeGD().fit(torch.tensor(X, requires_grad=True), torch.tensor(y))
+    assert not got.coef_.requires_grad
+    _close(got.coef_.numpy(), want)
+    got = RidgeGD().fit(torch.tensor(X), torch.tensor(y, requires_grad=True))
+    _close(got.coef_.numpy(), want)
+
+
+def test_sparse_tensors_are_refused_by_name(data, torch_dispatch):
+    X, y, _, _ = data
+    with pytest.raises(TypeError, match="X is a sparse torch tensor"):
+        RidgeGD().fit(torch_dispatch.tensor(X).to_sparse(), y)
+
+
+@pytest.mark.parametrize("library", ["torch", "array_api_strict"])
+def test_lists_and_series_beside_array_api_X(data, library):
+    pd = pytest.importorskip("pandas")
+    module = pytest.importorskip(library)
+    from sklearn import config_context
+
+    X, y, labels, sw = data
+    want = RidgeGD().fit(X, y, sample_weight=sw).coef_
+    with config_context(array_api_dispatch=True):
+        Xa = module.asarray(X)
+        for target, weights in [(list(y), list(sw)), (pd.Series(y), pd.Series(sw))]:
+            got = RidgeGD().fit(Xa, target, sample_weight=weights)
+            _close(np.asarray(got.coef_), want)
+        clf = LogisticRegressionGD().fit(Xa, pd.Series(labels))
+        _close(np.asarray(clf.coef_), LogisticRegressionGD().fit(X, labels).coef_)

@@ -292,9 +292,8 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
                 f"class_weight={self.class_weight!r} gives every class a weight "
                 "of 0: at least one class weight must be positive."
             )
-        class_weight, exponent = rescale(
-            class_weight, "class_weight", sample_weight.dtype
-        )
+        dtype = to_numpy(sample_weight[:0]).dtype  # the weights' float, in NumPy
+        class_weight, exponent = rescale(class_weight, "class_weight", dtype)
         class_weight = asarray(class_weight, like=sample_weight)
         xp = namespace(sample_weight)
         return sample_weight * xp.take(class_weight, y_index, axis=0), exponent

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.linalg import LinAlgError, get_lapack_funcs
@@ -17,11 +18,19 @@ from scipy.linalg import LinAlgError, get_lapack_funcs
 from .._array_api import astype, column_stack, copy, eye, max_abs, namespace
 from .._design import diagonal
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._objective import Objective
+    from .._typing import Array
+
 #: Rounds of fixing zero coefficients that the step would move the wrong way.
 ORTHANT_ROUNDS = 3
 
 
-def orthant_step(objective, P, V, r):
+def orthant_step(
+    objective: Objective, P: Array, V: Array, r: Array
+) -> tuple[Array, Array]:
     """The orthant-wise Newton step ``D`` at ``V`` for the minimum-norm
     subgradient ``r``, and the orthant (sign of each coefficient) it keeps to.
 
@@ -47,7 +56,7 @@ def orthant_step(objective, P, V, r):
     return D, orthant
 
 
-def solve_free(P, r, free, V):
+def solve_free(P: Array, r: Array, free: Array, V: Array) -> Array:
     """:func:`solve_block` on the unknowns ``free`` (shaped like ``r``), zero elsewhere."""
     q, k = r.shape
     if P.shape[1] == q * k and k > 1:  # one coupled block, unknowns output by output
@@ -61,7 +70,7 @@ def solve_free(P, r, free, V):
     )
 
 
-def solve_block(block, mask, r, v):
+def solve_block(block: Array, mask: Array, r: Array, v: Array) -> Array:
     """``-P_FF^+ r_F`` for the unknowns ``mask`` of one curvature block (zero
     elsewhere), plus a step along the part of ``r_F`` that ``P_FF`` does not see.
 
@@ -101,7 +110,7 @@ def solve_block(block, mask, r, v):
     return d
 
 
-def stop_at_zero(V_new, orthant, p):
+def stop_at_zero(V_new: Array, orthant: Array, p: int) -> bool:
     """Set to zero, in place, the coefficients of ``V_new`` that left
     ``orthant``; return whether any did."""
     xp = namespace(V_new)
@@ -113,7 +122,7 @@ def stop_at_zero(V_new, orthant, p):
     return True
 
 
-def factor(P, rcond=1e-10):
+def factor(P: Array, rcond: float = 1e-10) -> list[Callable[[Array], Array]]:
     """A solver ``g -> P^+ g`` for each block of ``P`` (b, m, m).
 
     Cholesky when the block is well within full rank. When it is not (a
@@ -141,7 +150,9 @@ def factor(P, rcond=1e-10):
     return solvers
 
 
-def _cholesky_solver(block, rcond, xp):
+def _cholesky_solver(
+    block: Array, rcond: float, xp: Any
+) -> Callable[[Array], Array] | None:
     """``g -> block^-1 g`` by Cholesky, or None when the block is not safely
     positive definite (its pivots spread wider than ``1 / rcond``)."""
     try:
@@ -168,19 +179,19 @@ def _cholesky_solver(block, rcond, xp):
     return lambda g: L_inv.T @ (L_inv @ astype(g, L_inv.dtype))
 
 
-def _potrs_solve(potrs, factor, g):
+def _potrs_solve(potrs: Any, factor: np.ndarray, g: np.ndarray) -> np.ndarray:
     """``block^-1 g`` from the Cholesky factor of ``block`` (LAPACK potrs)."""
     solution, _ = potrs(factor, g.astype(factor.dtype, copy=False), lower=False)
     return solution
 
 
-def _eigen_solve(vectors, inverse, g):
+def _eigen_solve(vectors: Array, inverse: Array, g: Array) -> Array:
     """``V diag(inverse) V^T g`` for ``g`` of shape (m,) or (m, k)."""
     coef = vectors.T @ astype(g, vectors.dtype)
     return vectors @ (coef * (inverse[:, None] if coef.ndim == 2 else inverse))
 
 
-def solve(solvers, size, grad):
+def solve(solvers: list[Callable[[Array], Array]], size: int, grad: Array) -> Array:
     """``-P^+ grad`` for the blocks of ``curvature_matrices``: one block shared by
     every column of ``grad`` (q, k), one per column, or one for all of them."""
     q, k = grad.shape
