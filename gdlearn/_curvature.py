@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._array_api import astype, column_stack, eye, namespace, zeros
-from ._design import diagonal
+from ._kernels import diagonal
 
 if TYPE_CHECKING:
     from ._objective import Objective

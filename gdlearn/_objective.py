@@ -63,11 +63,11 @@ from ._array_api import (
 )
 from ._curvature import curvature_bound, curvature_matrices
 from ._design import DesignMatrix
-from .penalties import ElasticNet
+from ._validation import check_column_scales
+from .penalties import ElasticNet, ScaledL1
 
 if TYPE_CHECKING:
     from ._typing import Array, Coordinates, Loss, Matrix
-    from .penalties import L1
 
 
 @dataclass
@@ -158,18 +158,7 @@ class Objective:
         self.weights = astype(sample_weight / self.sw_sum, X.dtype)
         design = DesignMatrix(X, fit_intercept=fit_intercept)
         center = fit_intercept and precondition
-        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-            mean, moment = design.column_stats(self.weights, center=center)
-            square = moment + mean**2 if center else moment
-            total_square = float(xp.sum(square, dtype=xp.float64))
-            too_large = not math.isfinite(total_square * X.shape[0] * 1e6)
-        if too_large:
-            raise ValueError(
-                f"X has values too large for {X.dtype} arithmetic on their squares "
-                "(sums of squares over the samples overflow). Scale X down before "
-                "fitting."
-            )
-        _check_scales(mean, square, X.dtype, X.shape[0])
+        mean, moment, square = _moments(design, self.weights, center)
         self.column_mean = astype(mean, X.dtype)  # X.T @ weights, for the Gram
         if coordinates is None:
             coordinates = self._preconditioner(design, mean, moment, precondition)
@@ -395,84 +384,23 @@ class Objective:
         return grad + self.l1.gradient(V)
 
 
-def _check_scales(mean, square, dtype, n):
-    """Refuse columns of ``X`` whose values are so small that their squares
-    (``square``, their weighted mean), weighted by ``1/n``, lose precision to
-    underflow: every such column would look constant and the model be zero
-    without a word."""
-    xp = namespace(square)
-    finfo = xp.finfo(dtype)
-    limit = float(finfo.smallest_normal) / float(finfo.eps) * max(n, 1)
-    small = (square < limit) & ((square > 0) | (mean != 0))
-    if bool(xp.any(small)):
-        j = int(xp.argmax(astype(small, xp.int32)))
-        size = math.sqrt(float(square[j])) or abs(float(mean[j]))
+def _moments(design, weights, center):
+    """``(mean, moment, square)``: the weighted column means of ``X``, the
+    second moments of :meth:`~gdlearn._design.DesignMatrix.column_stats`, and
+    the raw second moments; refusing columns whose squares overflow or
+    underflow the dtype."""
+    X = design.X
+    xp = namespace(weights)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        mean, moment = design.column_stats(weights, center=center)
+        square = moment + mean**2 if center else moment
+        total_square = float(xp.sum(square, dtype=xp.float64))
+        too_large = not math.isfinite(total_square * X.shape[0] * 1e6)
+    if too_large:
         raise ValueError(
-            f"X has columns (column {j} first) whose values, about {size:.3g}, "
-            f"are too small for {dtype} arithmetic on their squares. Scale X up "
-            "before fitting (StandardScaler, or a power of 10)."
+            f"X has values too large for {X.dtype} arithmetic on their squares "
+            "(sums of squares over the samples overflow). Scale X down before "
+            "fitting."
         )
-
-
-class ScaledL1:
-    """The L1 part in the optimizer's coordinates: :math:`\\lambda_1 \\lVert W
-    \\rVert_1` with :math:`W = \\operatorname{diag}(s) V_W`; the intercept
-    row of ``V`` is not penalized. Each method is the penalty's own in ``W``
-    coordinates, by the chain rule.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from gdlearn.penalties import L1
-    >>> l1 = ScaledL1(L1(0.5), np.array([2.0]))
-    >>> V = np.array([[1.0], [3.0]])  # a coefficient, then the intercept
-    >>> l1.value(V), l1.prox(V, 0.25).ravel().tolist()
-    (1.0, [0.75, 3.0])
-    """
-
-    def __init__(self, penalty: L1, scale: Array) -> None:
-        self.penalty, self.scale = penalty, scale[:, None]
-        self.alpha = penalty.alpha
-
-    def value(self, V: Array) -> float:
-        """:math:`\\lambda_1 \\lVert W \\rVert_1`."""
-        return self.penalty.value(self.scale * V[: self.scale.shape[0], :])
-
-    def gradient(self, V: Array) -> Array:
-        """The subgradient in ``V`` with ``sign(0) = 0``: ``s`` times that in ``W``."""
-        p, s = self.scale.shape[0], self.scale
-        out = namespace(V).zeros_like(V)
-        out[:p, :] = s * self.penalty.gradient(s * V[:p, :])
-        return out
-
-    def prox(self, V: Array, step: float) -> Array:
-        """:math:`\\operatorname{argmin}_U \\tfrac{1}{2\\,\\mathrm{step}}
-        \\lVert U - V \\rVert^2 + \\lambda_1 \\lVert W(U) \\rVert_1`.
-
-        In ``W = s V`` coordinates the quadratic term reads
-        :math:`\\sum_j (W_j - s_j V_j)^2 / (2\\,\\mathrm{step}\\, s_j^2)`, so the
-        answer is the penalty's own prox at :math:`s V` with step
-        :math:`\\mathrm{step}\\, s^2`, divided by :math:`s`. The intercept row
-        is left as it is.
-        """
-        p, s, xp = self.scale.shape[0], self.scale, namespace(V)
-        out = copy(V)
-        moving = s > 0  # scale 0 (a constant column): no penalty on V there
-        shrunk = self.penalty.prox(s * V[:p, :], step * s * s)
-        out[:p, :] = xp.where(moving, shrunk / xp.where(moving, s, 1.0), V[:p, :])
-        return out
-
-    def min_norm_subgradient(self, V: Array, grad: Array) -> Array:
-        """Smallest element of ``grad`` + the subdifferential of the L1 part in ``V``.
-
-        The subdifferential in ``V`` is ``s`` times that in ``W``, so this is
-        ``s`` times the penalty's own answer for the gradient ``grad / s``.
-        """
-        p, s, xp = self.scale.shape[0], self.scale, namespace(V)
-        out = copy(grad)
-        moving = s > 0  # scale 0 (a constant column): the gradient, 0, as it is
-        part = self.penalty.min_norm_subgradient(
-            s * V[:p, :], grad[:p, :] / xp.where(moving, s, 1.0)
-        )
-        out[:p, :] = xp.where(moving, s * part, grad[:p, :])
-        return out
+    check_column_scales(mean, square, X.dtype, X.shape[0])
+    return mean, moment, square

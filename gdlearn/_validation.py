@@ -152,6 +152,25 @@ def check_class_weight(class_weight):
             )
 
 
+def check_column_scales(mean, square, dtype, n):
+    """Refuse columns of ``X`` whose values are so small that their squares
+    (``square``, their weighted mean), weighted by ``1/n``, lose precision to
+    underflow: every such column would look constant and the model be zero
+    without a word."""
+    xp = namespace(square)
+    finfo = xp.finfo(dtype)
+    limit = float(finfo.smallest_normal) / float(finfo.eps) * max(n, 1)
+    small = (square < limit) & ((square > 0) | (mean != 0))
+    if bool(xp.any(small)):
+        j = int(xp.argmax(astype(small, xp.int32)))
+        size = math.sqrt(float(square[j])) or abs(float(mean[j]))
+        raise ValueError(
+            f"X has columns (column {j} first) whose values, about {size:.3g}, "
+            f"are too small for {dtype} arithmetic on their squares. Scale X up "
+            "before fitting (StandardScaler, or a power of 10)."
+        )
+
+
 def check_magnitude(A, name):
     """Refuse values whose squares, summed over the samples, overflow the dtype."""
     largest = max_abs(A)

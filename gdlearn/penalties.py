@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._array_api import namespace, positive_part, total, vdot
+from ._array_api import copy, namespace, positive_part, total, vdot
 
 if TYPE_CHECKING:
     from ._typing import Array
 
-__all__ = ["L1", "L2", "ElasticNet"]
+__all__ = ["L1", "L2", "ElasticNet", "ScaledL1"]
 
 
 class ElasticNet:
@@ -176,3 +176,67 @@ class L2(ElasticNet):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__(alpha, l1_ratio=0.0)
+
+
+class ScaledL1:
+    """The L1 part in the optimizer's coordinates: :math:`\\lambda_1 \\lVert W
+    \\rVert_1` with :math:`W = \\operatorname{diag}(s) V_W`; the intercept
+    row of ``V`` is not penalized. Each method is the penalty's own in ``W``
+    coordinates, by the chain rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gdlearn.penalties import L1
+    >>> l1 = ScaledL1(L1(0.5), np.array([2.0]))
+    >>> V = np.array([[1.0], [3.0]])  # a coefficient, then the intercept
+    >>> l1.value(V), l1.prox(V, 0.25).ravel().tolist()
+    (1.0, [0.75, 3.0])
+    """
+
+    def __init__(self, penalty: L1, scale: Array) -> None:
+        self.penalty, self.scale = penalty, scale[:, None]
+        self.alpha = penalty.alpha
+
+    def value(self, V: Array) -> float:
+        """:math:`\\lambda_1 \\lVert W \\rVert_1`."""
+        return self.penalty.value(self.scale * V[: self.scale.shape[0], :])
+
+    def gradient(self, V: Array) -> Array:
+        """The subgradient in ``V`` with ``sign(0) = 0``: ``s`` times that in ``W``."""
+        p, s = self.scale.shape[0], self.scale
+        out = namespace(V).zeros_like(V)
+        out[:p, :] = s * self.penalty.gradient(s * V[:p, :])
+        return out
+
+    def prox(self, V: Array, step: float) -> Array:
+        """:math:`\\operatorname{argmin}_U \\tfrac{1}{2\\,\\mathrm{step}}
+        \\lVert U - V \\rVert^2 + \\lambda_1 \\lVert W(U) \\rVert_1`.
+
+        In ``W = s V`` coordinates the quadratic term reads
+        :math:`\\sum_j (W_j - s_j V_j)^2 / (2\\,\\mathrm{step}\\, s_j^2)`, so the
+        answer is the penalty's own prox at :math:`s V` with step
+        :math:`\\mathrm{step}\\, s^2`, divided by :math:`s`. The intercept row
+        is left as it is.
+        """
+        p, s, xp = self.scale.shape[0], self.scale, namespace(V)
+        out = copy(V)
+        moving = s > 0  # scale 0 (a constant column): no penalty on V there
+        shrunk = self.penalty.prox(s * V[:p, :], step * s * s)
+        out[:p, :] = xp.where(moving, shrunk / xp.where(moving, s, 1.0), V[:p, :])
+        return out
+
+    def min_norm_subgradient(self, V: Array, grad: Array) -> Array:
+        """Smallest element of ``grad`` + the subdifferential of the L1 part in ``V``.
+
+        The subdifferential in ``V`` is ``s`` times that in ``W``, so this is
+        ``s`` times the penalty's own answer for the gradient ``grad / s``.
+        """
+        p, s, xp = self.scale.shape[0], self.scale, namespace(V)
+        out = copy(grad)
+        moving = s > 0  # scale 0 (a constant column): the gradient, 0, as it is
+        part = self.penalty.min_norm_subgradient(
+            s * V[:p, :], grad[:p, :] / xp.where(moving, s, 1.0)
+        )
+        out[:p, :] = xp.where(moving, s * part, grad[:p, :])
+        return out

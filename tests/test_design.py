@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from gdlearn._design import DesignMatrix, weighted_column_stats, weighted_gram
+from gdlearn._design import DesignMatrix
+from gdlearn._kernels import weighted_column_stats, weighted_gram
 
 
 def _design(rng, *, sparse=False, fit_intercept=True, n=40, p=5):

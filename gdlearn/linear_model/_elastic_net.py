@@ -107,7 +107,6 @@ class ElasticNetGD(_RegressorGD):
 
 
 @document
-@document
 class LassoGD(ElasticNetGD):
     """Lasso by gradient descent, with :class:`~sklearn.linear_model.Lasso`'s ``alpha``.
 

@@ -101,7 +101,6 @@ class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
 
 
 @document
-@document
 class LinearRegressionGD(_RegressorGD):
     """Ordinary least squares by gradient descent.
 

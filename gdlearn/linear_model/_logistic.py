@@ -194,25 +194,8 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
                 "which partial_fit does not see: pass class_weight as a dict, "
                 "or use fit."
             )
-        if classes is not None:
-            classes = np.unique(to_numpy(np.asarray(classes)))
-        if not hasattr(self, "classes_"):
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-            if classes.shape[0] < 2:
-                raise ValueError(
-                    f"classes must hold at least 2 classes, got {classes.tolist()!r}."
-                )
-            self.classes_ = classes
-        elif classes is not None and not np.array_equal(
-            classes, to_numpy(self.classes_)
-        ):
-            raise ValueError(
-                f"classes={classes.tolist()!r} is not the same as on the first call "
-                f"to partial_fit: {to_numpy(self.classes_).tolist()!r}."
-            )
+        known = to_numpy(self.classes_) if hasattr(self, "classes_") else None
+        self.classes_ = stream_classes(classes, known)
         return self._partial_fit(X, y, sample_weight)
 
     def _validate_fit_data(self, X, y, reset=True):
@@ -270,33 +253,11 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         return Y, sample_weight, self._loss(), exponent
 
     def _weigh_classes(self, y, y_index, sample_weight):
-        """``sample_weight`` times each sample's class weight, divided by a
-        power of two where the class weights would overflow (their exponent
-        returned beside; see :func:`gdlearn._validation.rescale`)."""
-        check_class_weight(self.class_weight)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            class_weight = compute_class_weight(
-                self.class_weight,
-                classes=to_numpy(self.classes_),
-                y=to_numpy(y),
-                sample_weight=to_numpy(sample_weight),
-            )
-        if not np.all(np.isfinite(class_weight)):
-            empty = to_numpy(self.classes_)[~np.isfinite(class_weight)].tolist()
-            raise ValueError(
-                f"class_weight='balanced' divides by each class's sum of "
-                f"sample_weight, and class(es) {empty!r} have a sum of 0."
-            )
-        if not class_weight.max() > 0:
-            raise ValueError(
-                f"class_weight={self.class_weight!r} gives every class a weight "
-                "of 0: at least one class weight must be positive."
-            )
-        dtype = to_numpy(sample_weight[:0]).dtype  # the weights' float, in NumPy
-        class_weight, exponent = rescale(class_weight, "class_weight", dtype)
-        class_weight = asarray(class_weight, like=sample_weight)
-        xp = namespace(sample_weight)
-        return sample_weight * xp.take(class_weight, y_index, axis=0), exponent
+        """``sample_weight`` times each sample's class weight (see
+        :func:`weigh_classes`)."""
+        return weigh_classes(
+            self.class_weight, to_numpy(self.classes_), y, y_index, sample_weight
+        )
 
     def _penalty(self, sw_sum: float) -> ElasticNet | None:
         if math.isinf(self.C):
@@ -378,3 +339,54 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
         if self.classes_.shape[0] == 2:
             return BinaryCrossEntropy()
         return MultinomialCrossEntropy()
+
+
+def weigh_classes(class_weight, classes, y, y_index, sample_weight):
+    """``sample_weight`` times each sample's class weight, divided by a
+    power of two where the class weights would overflow (their exponent
+    returned beside; see :func:`gdlearn._validation.rescale`)."""
+    check_class_weight(class_weight)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = compute_class_weight(
+            class_weight,
+            classes=classes,
+            y=to_numpy(y),
+            sample_weight=to_numpy(sample_weight),
+        )
+    if not np.all(np.isfinite(weights)):
+        empty = classes[~np.isfinite(weights)].tolist()
+        raise ValueError(
+            f"class_weight='balanced' divides by each class's sum of "
+            f"sample_weight, and class(es) {empty!r} have a sum of 0."
+        )
+    if not weights.max() > 0:
+        raise ValueError(
+            f"class_weight={class_weight!r} gives every class a weight "
+            "of 0: at least one class weight must be positive."
+        )
+    dtype = to_numpy(sample_weight[:0]).dtype  # the weights' float, in NumPy
+    weights, exponent = rescale(weights, "class_weight", dtype)
+    weights = asarray(weights, like=sample_weight)
+    xp = namespace(sample_weight)
+    return sample_weight * xp.take(weights, y_index, axis=0), exponent
+
+
+def stream_classes(classes, known):
+    """The classes of a stream: ``classes`` sorted, required on the first call
+    (``known`` None) and equal to ``known`` on later ones where given."""
+    if classes is not None:
+        classes = np.unique(to_numpy(np.asarray(classes)))
+    if known is None:
+        if classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"classes must hold at least 2 classes, got {classes.tolist()!r}."
+            )
+        return classes
+    if classes is not None and not np.array_equal(classes, known):
+        raise ValueError(
+            f"classes={classes.tolist()!r} is not the same as on the first call "
+            f"to partial_fit: {known.tolist()!r}."
+        )
+    return known

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.linalg import LinAlgError, get_lapack_funcs
 
 from .._array_api import astype, column_stack, copy, eye, max_abs, namespace
-from .._design import diagonal
+from .._kernels import diagonal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
