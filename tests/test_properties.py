@@ -228,3 +228,93 @@ def test_any_input_gets_a_sound_model_or_a_clear_error(Est, X, y, weights, param
             model.predict(X)
         except (ValueError, TypeError) as error:  # X fitted, yet not predictable
             assert str(error).strip()
+
+
+# -- extreme values inside the valid ranges -------------------------------------------
+class _Deadline:
+    """A fit that runs past ``seconds`` raises: every loop has a bound."""
+
+    def __init__(self, seconds=60):
+        self.seconds = seconds
+
+    def __enter__(self):
+        import signal
+
+        def expired(signum, frame):
+            raise TimeoutError(f"a fit ran past {self.seconds} s: an unbounded loop")
+
+        self.previous = signal.signal(signal.SIGALRM, expired)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc):
+        import signal
+
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.previous)
+
+
+def _ours(error):
+    """An error gdlearn raised with a message, not one from inside numpy."""
+    assert not isinstance(error, np.linalg.LinAlgError), error
+    assert str(error).strip() and "math domain" not in str(error), error
+
+
+@SETTINGS
+@given(
+    problem=problems(),
+    scale=st.integers(-320, 300),
+    weight=st.integers(-323, 307),
+    solver=st.sampled_from(["auto", "newton", "lbfgs", "accelerated"]),
+    dtype=st.sampled_from([np.float64, np.float32]),
+)
+def test_least_squares_at_any_scale_is_the_scaled_model_or_refused(
+    problem, scale, weight, solver, dtype
+):
+    """Features at 10**scale (subnormal to huge), weights at 10**weight (sums
+    that underflow or overflow): least squares is the same model, coefficients
+    scaled by 10**-scale, or a clear error, within a deadline."""
+    X, y, seed = problem
+    X, y = X.astype(dtype), y.astype(dtype)
+    sw = np.random.default_rng(seed).uniform(0.5, 2.0, size=len(y))
+    reference = LinearRegressionGD(solver=solver).fit(X, y, sample_weight=sw)
+    model = LinearRegressionGD(solver=solver)
+    with warnings.catch_warnings(), _Deadline():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # the casts of X and sw
+        Xs, sws = (X * 10.0**scale).astype(dtype), sw * 10.0**weight
+        if not (np.all(np.isfinite(Xs)) and np.all(np.isfinite(sws))):
+            return  # outside the dtype: refused by validation, tested elsewhere
+        back = Xs.astype(float) / 10.0**scale if scale > -300 else None
+        if back is None or not np.allclose(back, X, rtol=1e-5, atol=0):
+            return  # X itself rounded away (subnormal): another X, not this one
+        try:
+            model.fit(Xs, y, sample_weight=sws)
+        except ValueError as error:
+            _ours(error)
+            return
+    assert np.all(np.isfinite(model.coef_)) and np.isfinite(model.intercept_)
+    got = model.coef_.astype(float) * 10.0**scale
+    tol = 1e-4 if dtype == np.float64 else 2e-2
+    spread = np.abs(reference.coef_).max() + abs(reference.intercept_) + 1.0
+    np.testing.assert_allclose(got, reference.coef_, atol=tol * spread)
+    assert abs(model.intercept_ - reference.intercept_) <= tol * spread
+
+
+@SETTINGS
+@given(
+    problem=problems(classifier=True),
+    weight=st.integers(-307, 307),
+    C=st.sampled_from([0.1, 1.0, 10.0]),
+)
+def test_logistic_depends_on_C_per_unit_of_weight(problem, weight, C):
+    """C at 10**-weight beside weights at 10**weight is the model of C with
+    unit-scale weights: the weights' sum may overflow or underflow."""
+    X, y, seed = problem
+    sw = np.random.default_rng(seed).uniform(0.5, 2.0, size=len(y))
+    reference = LogisticRegressionGD(C=C).fit(X, y, sample_weight=sw)
+    model = LogisticRegressionGD(C=C * 10.0**-weight)
+    with warnings.catch_warnings(), _Deadline():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y, sample_weight=sw * 10.0**weight)
+    spread = np.abs(reference.coef_).max() + np.abs(reference.intercept_).max() + 1
+    np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-4 * spread)
