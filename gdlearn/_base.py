@@ -96,6 +96,7 @@ class InconsistentVersionWarning(UserWarning):
     def __init__(
         self, estimator_name: str, current_version: str, original_version: str
     ) -> None:
+        super().__init__(estimator_name, current_version, original_version)
         self.estimator_name = estimator_name
         self.current_version = current_version
         self.original_version = original_version

@@ -101,18 +101,18 @@ class Solver:
     checks_start = True  # whether the start itself may meet the threshold
 
     def setup(self, objective: Objective, V0: Array) -> SimpleNamespace:
-        """The state at ``V0``; it has ``V``, ``value``, ``measure`` and ``grad``."""
+        """The state ``s`` at ``V0``: it has ``V``, ``value``, ``measure`` and ``grad``."""
         raise NotImplementedError
 
-    def iterate(self, state: SimpleNamespace) -> Outcome:
+    def iterate(self, s: SimpleNamespace) -> Outcome:
         raise NotImplementedError
 
-    def confirm(self, state: SimpleNamespace, outcome: Outcome) -> Outcome:
+    def confirm(self, s: SimpleNamespace, outcome: Outcome) -> Outcome:
         """The outcome of a fit about to stop short, re-read from ``X``."""
         return outcome
 
     def hand_over(
-        self, state: SimpleNamespace, it: int, max_iter: int, threshold: Threshold
+        self, s: SimpleNamespace, it: int, max_iter: int, threshold: Threshold
     ) -> str:
         """A message when a successor should finish the fit, else ``""``."""
         return ""
@@ -120,9 +120,9 @@ class Solver:
     def successor(self) -> Solver:
         raise NotImplementedError
 
-    def finalize(self, state: SimpleNamespace) -> Array:
+    def finalize(self, s: SimpleNamespace) -> Array:
         """The coordinates to return."""
-        return state.V
+        return s.V
 
     def solve(
         self,
@@ -250,14 +250,14 @@ def max_iter_message(max_iter: int, unit: str = "iteration") -> str:
 
 
 def stop_message(
-    it: int, converged: bool, gradient: float, threshold: float, unit: str = "iteration"
+    it: int, converged: bool, measure: float, threshold: float, unit: str = "iteration"
 ) -> str:
     """Why the loop stopped when no step decreased the objective."""
     if converged:
         return counted("converged in", it, unit)
     return (
         f"stalled after {it} {unit}s: no step decreases the objective at this "
-        f"precision (gradient {gradient:.2e} against {threshold:.2e} wanted). Raise "
+        f"precision (gradient {measure:.2e} against {threshold:.2e} wanted). Raise "
         "tol, or add a penalty if the minimum is at infinity (separable classes "
         "without one)"
     )
@@ -303,11 +303,11 @@ class Stall:
     def __init__(self, patience: int | None) -> None:
         self.patience, self.count, self.mark = patience, 0, np.inf
 
-    def __call__(self, decrease: float, noise: float, gradient: float) -> bool:
+    def __call__(self, decrease: float, noise: float, measure: float) -> bool:
         if self.patience is None:
             return False
-        if abs(decrease) > noise or gradient < 0.9 * self.mark:
-            self.count, self.mark = 0, gradient
+        if abs(decrease) > noise or measure < 0.9 * self.mark:
+            self.count, self.mark = 0, measure
         else:
             self.count += 1
         return self.count >= self.patience
