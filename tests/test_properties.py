@@ -318,3 +318,48 @@ def test_logistic_depends_on_C_per_unit_of_weight(problem, weight, C):
         model.fit(X, y, sample_weight=sw * 10.0**weight)
     spread = np.abs(reference.coef_).max() + np.abs(reference.intercept_).max() + 1
     np.testing.assert_allclose(model.coef_, reference.coef_, atol=1e-4 * spread)
+
+
+EXTREMES = {
+    "alpha": [0.0, 5e-324, 1e-300, 1e300, 1.7e308],
+    "C": [5e-324, 1e-300, 1e300, 1.7e308, np.inf],
+    "l1_ratio": [0.0, 1e-300, 1.0],
+    "tol": [0.0, 1e-300, 1e300],
+    "learning_rate": ["auto", 5e-324, 1e-300, 1e300],
+    "solver": ["auto", "newton", "lbfgs", "accelerated", "gd", "sgd"],
+    "eta0": ["auto", 5e-324, 1e300],
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    Est=st.sampled_from(ESTIMATORS),
+    params=st.dictionaries(st.sampled_from(sorted(EXTREMES)), st.integers(0, 4)),
+    weight=st.sampled_from([None, 5e-324, 1e-300, 1e300, 1.7e308]),
+    seed=st.integers(0, 2**16),
+)
+def test_extreme_parameters_give_a_sound_model_or_a_clear_error(
+    Est, params, weight, seed
+):
+    """Every parameter at the ends of its valid range, with weights that
+    underflow or overflow: within a deadline, finite coefficients or an error
+    that gdlearn raised with a message (never one from inside numpy)."""
+    valid = Est().get_params()
+    chosen = {k: EXTREMES[k][i % len(EXTREMES[k])] for k, i in params.items()}
+    chosen = {k: v for k, v in chosen.items() if k in valid}
+    model = Est(max_iter=100, **chosen)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(30, 3)) * [1.0, 10.0, 0.1]
+    y = X @ [1.0, -1.0, 2.0] + rng.normal(size=30)
+    if Est is LogisticRegressionGD:
+        y = (y > np.median(y)).astype(int)
+    sw = None if weight is None else np.full(30, weight)
+    with warnings.catch_warnings(), _Deadline():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        try:
+            model.fit(X, y, sample_weight=sw)
+        except ValueError as error:
+            _ours(error)
+            return
+    assert np.all(np.isfinite(model.coef_)) and np.all(np.isfinite(model.intercept_))
+    assert np.all(np.isfinite(model.predict(X)))
