@@ -179,7 +179,10 @@ class GDMixin(StochasticMixin):
         )
         if name == "sgd":
             self._sgd_state = dict(
-                setup, coordinates=objective.coordinates, sw_seen=sw_sum, backoff=False
+                setup,
+                coordinates=objective.coordinates,
+                sw_seen=sw_sum,
+                backoff=self.eta0 == "auto",
             )
         # check convergence
         if not result.converged:

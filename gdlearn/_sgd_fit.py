@@ -123,7 +123,7 @@ class StochasticMixin:
             schedule=schedule,
             batch_size=batch_size,
             metric=metric,
-            backoff=False,
+            backoff=backoff,  # an estimated rate may back off again (a new penalty)
             sw_seen=sw_seen,
         )
         self.n_iter_ = 1 if first else getattr(self, "n_iter_", 0) + 1

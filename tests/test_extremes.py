@@ -224,12 +224,20 @@ def test_a_failed_first_partial_fit_fixes_nothing(data):
 
 def test_penalty_changed_between_partial_fits(data):
     X, y, labels, _ = data
-    model = RidgeGD(solver="sgd", random_state=0).partial_fit(X, y)
-    model.set_params(alpha=100.0).partial_fit(X, y)
-    assert np.all(np.isfinite(model.coef_))
-    clf = LogisticRegressionGD(solver="sgd", random_state=0)
-    clf.partial_fit(X, labels, classes=[0, 1]).set_params(C=1e-3)
-    assert np.all(np.isfinite(clf.partial_fit(X, labels).coef_))
+    """A stronger penalty set between calls: the estimated rate backs off
+    again (it used to report a too large learning_rate though 'auto')."""
+    for alpha in (100.0, 1e6, 1e9):
+        model = RidgeGD(solver="sgd", random_state=0).partial_fit(X, y)
+        model.set_params(alpha=alpha).partial_fit(X, y)
+        assert np.all(np.isfinite(model.coef_))
+        assert model.score(X, y) <= RidgeGD(alpha=0.0).fit(X, y).score(X, y)
+    for C in (1e-3, 1e-6):
+        clf = LogisticRegressionGD(solver="sgd", random_state=0)
+        clf.partial_fit(X, labels, classes=[0, 1]).set_params(C=C)
+        assert np.all(np.isfinite(clf.partial_fit(X, labels).coef_))
+    with pytest.raises(ValueError, match="diverged"):  # a rate the user set does not
+        model = RidgeGD(solver="sgd", eta0=0.05, random_state=0).partial_fit(X, y)
+        model.set_params(alpha=1e9).partial_fit(X, y)
 
 
 # -- features at extreme scales ----------------------------------------------------------
