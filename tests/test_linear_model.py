@@ -511,3 +511,18 @@ def test_auto_solver_weighs_newtons_curvature_against_lbfgs(rng, monkeypatch):
     # the curvature on a subsample of 500 rows: Newton's refreshes are cheap
     monkeypatch.setattr(Objective, "curvature_rows", 500)
     assert LogisticRegressionGD().fit(X, y).solver_ == "newton"
+
+
+def test_auto_takes_one_newton_step_for_many_targets():
+    """The squared error's curvature is one block shared by every target:
+    'auto' counts the block's order (features + 1), not times the targets,
+    and least squares with 50 targets is one factorization and one step."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 30))
+    Y = X @ rng.normal(size=(30, 50)) + rng.normal(size=(2000, 50))
+    model = RidgeGD(alpha=1.0).fit(X, Y)
+    assert (model.solver_, model.n_iter_) == ("newton", 1)
+    ref = Ridge(alpha=1.0).fit(X, Y)
+    np.testing.assert_allclose(model.coef_, ref.coef_, rtol=1e-9, atol=1e-12)

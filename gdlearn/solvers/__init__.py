@@ -163,7 +163,10 @@ def auto_solver(objective, *, learning_rate, l1_method="proximal"):
     """
     if learning_rate != "auto":
         return "accelerated", None
-    unknowns = objective.design.n_columns * objective.Y.shape[1]
+    # the order of the matrix Newton's method factors: one block shared by
+    # every target of the squared error, the softmax's classes coupled
+    k = objective.Y.shape[1] if objective.loss.coupled else 1
+    unknowns = objective.design.n_columns * k
     if unknowns > NEWTON_MAX_UNKNOWNS:
         return ("accelerated" if objective.has_l1 else "lbfgs"), None
     if objective.has_l1:
