@@ -16,6 +16,7 @@ from .._array_api import (
 )
 from .._base import COMMON_CONSTRAINTS, GDMixin
 from .._compat import Interval
+from .._dask import lazy_on_dask
 from .._sgd_fit import sgd_solver
 from .._validation import numeric_input
 from ..losses import (
@@ -25,6 +26,7 @@ from ..penalties import L2
 from ._docs import document
 
 
+@lazy_on_dask("predict")
 class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     """Squared error on 1-D or 2-D targets: ``coef_`` (p,) or (k, p)."""
 

@@ -22,6 +22,7 @@ from .._array_api import (
 )
 from .._base import COMMON_CONSTRAINTS, L1_CONSTRAINT, GDMixin
 from .._compat import Interval, StrOptions
+from .._dask import lazy_on_dask
 from .._sgd_fit import sgd_solver
 from .._validation import ACCEPT_SPARSE, dtypes, numeric_input
 from ..losses import (
@@ -32,6 +33,7 @@ from ..penalties import ElasticNet
 from ._docs import document
 
 
+@lazy_on_dask("decision_function", "predict", "predict_proba", "predict_log_proba")
 @document
 class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression by gradient descent, with :class:`~sklearn.linear_model.LogisticRegression`'s ``C`` and ``l1_ratio``.
