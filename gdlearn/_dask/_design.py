@@ -20,7 +20,10 @@ validation merges them).
 
 from __future__ import annotations
 
+import contextlib
+
 import dask
+import dask.array as da
 import numpy as np
 
 from .._design import DesignMatrix, row_chunks
@@ -50,12 +53,27 @@ def _add(*parts):
     return out
 
 
-def tree_sum(parts, merge=_add, groups=None):
+def at(homes, i):
+    """A context placing the tasks made in it on ``homes[i]``, the worker
+    that holds chunk ``i`` of ``X`` (no placement when ``homes`` is None)."""
+    if homes is None:
+        return contextlib.nullcontext()
+    return dask.annotate(workers=[homes[i]], allow_other_workers=True)
+
+
+def tree_sum(parts, merge=_add, homes=None):
     """The sum (or ``merge``) of Delayed arrays, ``FAN_IN`` at a time (a
-    tree of tasks); with ``groups`` (lists of indices into ``parts``) each
-    group first, so that a worker sums its own chunks' parts and sends one."""
-    if groups:
-        parts = [tree_sum([parts[i] for i in group], merge) for group in groups]
+    tree of tasks); with ``homes`` (the worker of each part) each worker's
+    parts first, there, so that it sends one partial sum."""
+    if homes is not None:
+        groups = {}
+        for i, home in enumerate(homes):
+            groups.setdefault(home, []).append(i)
+        summed = []
+        for group in groups.values():
+            with at(homes, group[0]):
+                summed.append(tree_sum([parts[i] for i in group], merge))
+        parts = summed
     level = list(parts)
     while len(level) > 1:  # bounded: the level shrinks FAN_IN-fold each pass
         level = [
@@ -70,36 +88,53 @@ def compute(*collections):
     return dask.compute(*collections)
 
 
-def reduce_rows(task, arrays, *args, per_chunk=None, merge=_add, groups=None):
+def reduce_rows(task, arrays, *args, per_chunk=None, merge=_add, homes=None):
     """``sum_i task(chunk_i of each of arrays, *args)`` as a Delayed float64
     array: ``task`` returns a float64 array of the same shape for every
     chunk. ``per_chunk`` (a list, one entry per chunk) is passed after
-    ``args``; ``merge`` combines partial results (a sum by default), group
-    by group (see :func:`tree_sum` and :func:`placement`)."""
+    ``args``; ``merge`` combines partial results (a sum by default); with
+    ``homes`` (see :func:`placement`) each chunk's task runs where the chunk
+    lies, and each worker sums its own first."""
     parts = []
     columns = [blocks(A) for A in arrays]
     for i, chunks in enumerate(zip(*columns, strict=True)):
         extra = () if per_chunk is None else (per_chunk[i],)
-        parts.append(dask.delayed(task, pure=True)(*chunks, *args, *extra))
-    return tree_sum(parts, merge, groups)
+        with at(homes, i):
+            parts.append(dask.delayed(task, pure=True)(*chunks, *args, *extra))
+    return tree_sum(parts, merge, homes)
+
+
+def map_rows(task, X, columns, dtype, *items, args=(), homes=None):
+    """The dask array (``X``'s row chunks; ``columns`` columns, or 1-D when
+    None) whose chunk ``i`` is ``task(x_i, items_i..., *args)``, lazy: each
+    task takes ``X``'s chunk, and runs where it lies (``homes``)."""
+    parts = []
+    for i, (x, n_i) in enumerate(zip(blocks(X), X.chunks[0], strict=True)):
+        with at(homes, i):
+            chunk = dask.delayed(task, pure=True)(
+                x, *[item[i] for item in items], *args
+            )
+        shape = (n_i,) if columns is None else (n_i, columns)
+        parts.append(da.from_delayed(chunk, shape, dtype=dtype))
+    return da.concatenate(parts, axis=0)
 
 
 def placement(X):
-    """The indices of ``X``'s chunks grouped by the ``distributed`` worker
-    that holds them (None without a client, or for an ``X`` not persisted)."""
+    """The worker that holds each chunk of ``X``, a list (None without a
+    ``distributed`` client, or for an ``X`` that is not persisted)."""
     try:
         from distributed import default_client
 
         who_has = default_client().who_has(X)
     except (ImportError, ValueError):  # no distributed, or no client
         return None
-    groups = {}
-    for i, chunk in enumerate(blocks(X)):
+    homes = []
+    for chunk in blocks(X):
         workers = who_has.get(chunk.key) or who_has.get(str(chunk.key))
         if not workers:
             return None
-        groups.setdefault(sorted(workers)[0], []).append(i)
-    return list(groups.values())
+        homes.append(sorted(workers)[0])
+    return homes
 
 
 def pack(blocks):
@@ -292,9 +327,7 @@ class DaskDesignMatrix:
             intercept_scale=intercept_scale,
             spread=spread,
         )
-        other.__dict__.update(
-            {k: v for k, v in self.__dict__.items() if k == "_groups"}
-        )
+        other.__dict__.update({k: v for k, v in self.__dict__.items() if k == "_homes"})
         return other
 
     def take_rows(self, rows):
@@ -319,9 +352,9 @@ class DaskDesignMatrix:
     # -- products ----------------------------------------------------------------
     def matvec(self, V):
         """:math:`A V` (n, k), lazy, in row chunks aligned with ``X``'s."""
-        chunks = (self.X.chunks[0], (V.shape[1],))
-        return self.X.map_blocks(
-            _matvec, self.coords, V, chunks=chunks, dtype=self.dtype
+        args = (self.coords, V)
+        return map_rows(
+            _matvec, self.X, V.shape[1], self.dtype, args=args, homes=self.homes
         )
 
     def rmatvec(self, G):
@@ -341,15 +374,15 @@ class DaskDesignMatrix:
         return self.reduce(_gram, [self.X, D], self.coords, single)
 
     @property
-    def groups(self):
+    def homes(self):
         """:func:`placement` of ``X``'s chunks, found once."""
-        if "_groups" not in self.__dict__:
-            self._groups = placement(self.X)
-        return self._groups
+        if "_homes" not in self.__dict__:
+            self._homes = placement(self.X)
+        return self._homes
 
     def reduce(self, task, arrays, *args, **kwargs):
-        """:func:`reduce_rows`, each worker's chunks summed there first."""
-        return reduce_rows(task, arrays, *args, groups=self.groups, **kwargs)
+        """:func:`reduce_rows` where ``X``'s chunks lie."""
+        return reduce_rows(task, arrays, *args, homes=self.homes, **kwargs)
 
     # -- statistics -------------------------------------------------------------
     def column_stats(self, weights, *, center):

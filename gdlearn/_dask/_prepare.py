@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from .._validation import check_magnitude
 from ..losses import SquaredError
-from ._design import blocks, compute
+from ._design import blocks, compute, map_rows, placement
 from ._objective import persisted
 
 #: The solvers that take a dask ``X`` (every one but 'sgd').
@@ -131,16 +131,9 @@ def _check_weights(parts, sample_weight):
         )
 
 
-def _pinned(task, X, columns, dtype, *items, args=()):
-    """The dask array (``X``'s row chunks, ``columns`` columns or 1-D when
-    None) whose chunk ``i`` is ``task(x_i, items_i..., *args)``, persisted:
-    each task takes ``X``'s chunk, so it runs where that chunk lies."""
-    parts = []
-    for i, (x, n_i) in enumerate(zip(blocks(X), X.chunks[0], strict=True)):
-        chunk = dask.delayed(task, pure=True)(x, *[item[i] for item in items], *args)
-        shape = (n_i,) if columns is None else (n_i, columns)
-        parts.append(da.from_delayed(chunk, shape, dtype=dtype))
-    return persisted(da.concatenate(parts, axis=0))
+def _pinned(task, X, columns, dtype, *items, args=(), homes=None):
+    """:func:`gdlearn._dask._design.map_rows`, persisted beside ``X``'s chunks."""
+    return persisted(map_rows(task, X, columns, dtype, *items, args=args, homes=homes))
 
 
 def _weights(x, y, sw, classes, class_weight, dtype):
@@ -235,19 +228,20 @@ def prepare(estimator, X, y, sample_weight, *, reset, partial=False):
     ]
     parts = compute(tasks)[0]
     _check_weights(parts, sample_weight)
-    dtype = X.dtype
+    dtype, homes = X.dtype, placement(X)
     if classify:
         classes, class_weight = _classes(estimator, parts, sample_weight)
         cw = None if class_weight is None else class_weight.astype(dtype)
         args = (classes, cw, dtype)
-        weights = _pinned(_weights, X, None, dtype, ys, sws, args=args)
+        weights = _pinned(_weights, X, None, dtype, ys, sws, args=args, homes=homes)
         k = 1 if len(classes) == 2 else len(classes)
-        Y = _pinned(_one_hot, X, k, dtype, ys, args=(classes, dtype))
+        Y = _pinned(_one_hot, X, k, dtype, ys, args=(classes, dtype), homes=homes)
         return X, y, weights, Y, estimator._loss()
     if not all(part["finite"] for part in parts):
         raise ValueError("Input y contains NaN or infinity.")
-    weights = _pinned(_weights, X, None, dtype, ys, sws, args=(None, None, dtype))
+    args = (None, None, dtype)
+    weights = _pinned(_weights, X, None, dtype, ys, sws, args=args, homes=homes)
     k = 1 if y.ndim == 1 else y.shape[1]
-    Y = _pinned(_real, X, k, dtype, ys, args=(dtype,))
+    Y = _pinned(_real, X, k, dtype, ys, args=(dtype,), homes=homes)
     check_magnitude(Y, "y")
     return X, y, weights, Y, SquaredError()
