@@ -17,3 +17,10 @@ try:
     import matplotlib  # noqa: F401
 except ImportError:
     collect_ignore.append("gdlearn/plotting.py")
+
+# gdlearn/_dask's modules import dask: their doctests run where the extra
+# "dask" (dask[array], distributed) is installed
+from importlib.util import find_spec
+
+if find_spec("dask") is None or find_spec("distributed") is None:
+    collect_ignore_glob = ["gdlearn/_dask/_*.py"]

@@ -31,7 +31,8 @@ from ._compat import (
     check_same_namespace,
     validate_params,
 )
-from ._objective import Objective
+from ._dask import is_dask_array, objective_class
+from ._dask import prepare as prepare_dask
 from ._sgd_fit import StochasticMixin
 from ._validation import (
     ACCEPT_SPARSE,
@@ -201,6 +202,8 @@ class GDMixin(StochasticMixin):
 
     def _prepare(self, X, y, sample_weight, *, reset, partial=False):
         """Validated ``X``, ``y`` and ``sample_weight``, the encoded targets and the loss."""
+        if is_dask_array(X):  # dask: validated chunk by chunk, X never gathered
+            return prepare_dask(self, X, y, sample_weight, reset=reset, partial=partial)
         X = detached(X)
         y, sample_weight = follow_X(y, X), follow_X(sample_weight, X)
         # scikit-learn's finiteness checks sum the input first: inf - inf there
@@ -220,7 +223,7 @@ class GDMixin(StochasticMixin):
         return X, y, sample_weight, Y, loss, exponent
 
     def _objective(self, X, Y, sample_weight, loss, sw_sum, coordinates=None):
-        return Objective(
+        return objective_class(X)(  # Objective, or DaskObjective for a dask X
             X,
             Y,
             sample_weight,

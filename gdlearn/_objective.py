@@ -185,7 +185,7 @@ class Objective:
         that column, however large its value (a timestamp)."""
         if not precondition:
             return design.offset, design.scale, 1.0
-        xp, dtype, n = namespace(self.Y), design.dtype, design.n_samples
+        xp, dtype, n = namespace(mean), design.dtype, design.n_samples
         constant = moment <= (n * xp.finfo(dtype).eps * mean) ** 2
         curv = self.loss.curvature * xp.where(constant, 0.0, moment) + self.l2.alpha
         scale = 1 / xp.sqrt(xp.where(curv > 0, curv, 1.0))

@@ -18,6 +18,7 @@ from .._array_api import (
 )
 from .._base import COMMON_CONSTRAINTS, GDMixin
 from .._compat import Interval
+from .._dask import lazy_on_dask
 from .._sgd_fit import sgd_solver
 from .._validation import numeric_input
 from ..losses import (
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from .._typing import Array, MatrixLike
 
 
+@lazy_on_dask("predict")
 class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     """Squared error on 1-D or 2-D targets: ``coef_`` (p,) or (k, p)."""
 

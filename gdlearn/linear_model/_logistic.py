@@ -23,6 +23,7 @@ from .._array_api import (
 )
 from .._base import COMMON_CONSTRAINTS, L1_CONSTRAINT, GDMixin
 from .._compat import Interval, StrOptions
+from .._dask import lazy_on_dask
 from .._sgd_fit import sgd_solver
 from .._validation import (
     ACCEPT_SPARSE,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from .._typing import Array, MatrixLike
 
 
+@lazy_on_dask("decision_function", "predict", "predict_proba", "predict_log_proba")
 @document
 class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression by gradient descent, with :class:`~sklearn.linear_model.LogisticRegression`'s ``C`` and ``l1_ratio``.
@@ -345,13 +347,27 @@ def weigh_classes(class_weight, classes, y, y_index, sample_weight):
     """``sample_weight`` times each sample's class weight, divided by a
     power of two where the class weights would overflow (their exponent
     returned beside; see :func:`gdlearn._validation.rescale`)."""
+    dtype = to_numpy(sample_weight[:0]).dtype  # the weights' float, in NumPy
+    weights, exponent = class_weights(
+        class_weight, classes, to_numpy(y), to_numpy(sample_weight), dtype
+    )
+    weights = asarray(weights, like=sample_weight)
+    xp = namespace(sample_weight)
+    return sample_weight * xp.take(weights, y_index, axis=0), exponent
+
+
+def class_weights(class_weight, classes, y, sample_weight, dtype):
+    """``(weights, exponent)``: each class's weight (NumPy) divided by
+    ``2**exponent``, where they would overflow ``dtype``; a ``class_weight``
+    that gives no class a weight, or 'balanced' beside a class of zero
+    weight, refused by name."""
     check_class_weight(class_weight)
     with np.errstate(divide="ignore", invalid="ignore"):
         weights = compute_class_weight(
             class_weight,
             classes=classes,
-            y=to_numpy(y),
-            sample_weight=to_numpy(sample_weight),
+            y=y,
+            sample_weight=sample_weight,
         )
     if not np.all(np.isfinite(weights)):
         empty = classes[~np.isfinite(weights)].tolist()
@@ -364,11 +380,7 @@ def weigh_classes(class_weight, classes, y, y_index, sample_weight):
             f"class_weight={class_weight!r} gives every class a weight "
             "of 0: at least one class weight must be positive."
         )
-    dtype = to_numpy(sample_weight[:0]).dtype  # the weights' float, in NumPy
-    weights, exponent = rescale(weights, "class_weight", dtype)
-    weights = asarray(weights, like=sample_weight)
-    xp = namespace(sample_weight)
-    return sample_weight * xp.take(weights, y_index, axis=0), exponent
+    return rescale(weights, "class_weight", dtype)
 
 
 def stream_classes(classes, known):

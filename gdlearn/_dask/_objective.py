@@ -1,0 +1,262 @@
+"""The objective of :mod:`gdlearn._objective` over dask arrays.
+
+:class:`DaskObjective` is :class:`~gdlearn._objective.Objective` with ``X``,
+the targets ``Y``, the weights and the raw predictions ``Z`` held as dask
+arrays in row chunks aligned with ``X``'s; the coordinates ``V``, gradients
+and curvature matrices are NumPy arrays, as in memory. The losses are
+pointwise, so one task per chunk does all that an evaluation needs:
+
+- :meth:`evaluate` persists ``Z`` beside ``X``'s chunks (``A V``, or the
+  ``Z + t A D`` of a line search, which reads no ``X``) and in the same
+  round trip sums each chunk's loss, the chunk's :math:`A^\\top G` and the
+  two sums of the gradient's rounding noise: the value and the gradient
+  come back together, ``q k + 3`` numbers per chunk, and
+  :meth:`smooth_gradient` only adds the penalty;
+- :meth:`curvature_matrices` sums each chunk's Gram blocks at ``Z``, on the
+  same subsample of rows as in memory (every ``n // curvature_rows``-th
+  row of the whole data, picked chunk by chunk);
+- :meth:`hessian_product` and :meth:`unbounded` are one round trip each.
+
+Rounding aside, every number is the one the in-memory objective computes.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+from .._array_api import dot, rowdot
+from .._curvature import _couple, _with_ridge
+from .._objective import Objective, Point, ScaledL1
+from ..penalties import ElasticNet
+from ._design import DaskDesignMatrix, aligned, compute, on, pack, unpack
+
+
+def persisted(A):
+    """``A`` computed and kept on the workers (``A`` when it already is)."""
+    if len(A.__dask_graph__()) <= A.npartitions:
+        return A
+    return A.persist()
+
+
+def _evaluate(x, y, w, z, coords, loss):
+    """One chunk's ``[data, spread, along_z, A^T G]`` (see the module docstring)."""
+    y, w, z = np.asarray(y), np.asarray(w), np.asarray(z)
+    values, dloss = loss.value_and_gradient(y, z)
+    data = w @ values
+    spread = w @ rowdot(dloss, dloss)
+    G = np.multiply(dloss, w[:, None], out=dloss)
+    grad = on(x, coords).rmatvec(G)
+    along_z = np.abs(G * z).sum()
+    return np.concatenate([[data, spread, along_z], grad.ravel()])
+
+
+def _hessian_product(x, w, u, coords, curvature):
+    G = np.asarray(w)[:, None] * np.asarray(u)
+    if curvature != 1:
+        G = curvature * G
+    return on(x, coords).rmatvec(G).astype(np.float64)
+
+
+def _curvature(x, y, w, z, coords, loss, stride, single, pairs, start):
+    """One chunk's ``[sum of w, Gram blocks]`` on its rows of the subsample
+    (every ``stride``-th row of the data; ``start`` is the chunk's first)."""
+    rows = slice((-start) % stride, None, stride)
+    x, w = aligned(x)[rows], np.asarray(w)[rows]
+    H = loss.second_derivative(np.asarray(y)[rows], np.asarray(z)[rows])
+    q = x.shape[1] + int(coords[0])
+    if x.shape[0] == 0:
+        return np.zeros(1 + len(pairs) * q * (q + 1) // 2)
+    if loss.constant_curvature:
+        H = H[:, :1]
+    D = np.column_stack(
+        [w * (H[:, j, m] if loss.coupled else H[:, j]) for j, m in pairs]
+    )
+    blocks = on(x, coords).gram(D, None, single)
+    return np.concatenate([[w.sum(dtype=np.float64)], pack(blocks)])
+
+
+def _open(y, z, w, loss):
+    """1.0 where some sample of the chunk with a positive weight is on the
+    wrong side (``Z`` does not separate the chunk), else 0.0."""
+    rows = np.asarray(w) > 0
+    return np.array(
+        [0.0 if loss.separates(np.asarray(y), np.asarray(z), rows) else 1.0]
+    )
+
+
+class DaskObjective(Objective):
+    """:class:`~gdlearn._objective.Objective` for a dask ``X``; ``Y`` and
+    ``sample_weight`` are dask arrays with ``X``'s row chunks (see
+    :func:`gdlearn._dask._prepare.prepare`).
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from gdlearn.losses import SquaredError
+    >>> X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    >>> Y = (X @ [1.0, -1.0])[:, None]
+    >>> obj = DaskObjective(
+    ...     da.from_array(X, chunks=(2, 2)), da.from_array(Y, chunks=(2, 1)),
+    ...     da.ones(3, chunks=2), SquaredError())
+    >>> round(obj.evaluate(obj.zeros()).value, 6)
+    0.833333
+    """
+
+    def __init__(
+        self,
+        X,
+        Y,
+        sample_weight,
+        loss,
+        penalty=None,
+        *,
+        fit_intercept=True,
+        precondition=True,
+        coordinates=None,
+    ):
+        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
+        self.Y, self.loss = Y, loss
+        self.l2 = penalty.smooth_part
+        self.fit_intercept = fit_intercept
+        design = DaskDesignMatrix(X, fit_intercept=fit_intercept)
+        center = fit_intercept and precondition
+        # one round trip: the weights' sum and X's column statistics
+        sums = compute(design.stats_sum(sample_weight, center))[0]
+        self.sw_sum = float(sums[0])
+        self.weights = persisted((sample_weight / self.sw_sum).astype(X.dtype))
+        mean, moment = design.finish_stats(sums, center)
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(moment))):
+            raise ValueError("Input X contains NaN or infinity.")
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            square = moment + mean**2 if center else moment
+            self._mean_square = float(np.sum(square, dtype=np.float64))
+            too_large = not math.isfinite(self._mean_square * X.shape[0] * 1e6)
+        if too_large:
+            raise ValueError(
+                f"X has values too large for {X.dtype} arithmetic on their squares "
+                "(sums of squares over the samples overflow). Scale X down before "
+                "fitting."
+            )
+        self.column_mean = mean
+        if coordinates is None:
+            coordinates = self._preconditioner(design, mean, moment, precondition)
+        variance = np.where(moment < square, square - mean**2, moment)
+        self.design = design.with_coordinates(*coordinates, spread=variance)
+        self.l1 = ScaledL1(penalty.prox_part, self.design.scale)
+        s = self.design.scale
+        entries = (loss.curvature * moment + self.l2.alpha) * s**2
+        self.diagonal_curvature = max(
+            float(np.max(entries)) if entries.size else 0.0,
+            loss.curvature * self.design.intercept_scale**2 if fit_intercept else 0.0,
+        )
+
+    # -- coordinates ---------------------------------------------------------
+    def zeros(self):
+        """The starting point ``W = 0, b = 0`` (a NumPy array)."""
+        return np.zeros((self.design.n_columns, self.Y.shape[1]), self.dtype)
+
+    # -- smooth part ---------------------------------------------------------
+    def raw(self, V):
+        """:math:`Z = A V`, persisted beside ``X``'s chunks (not waited for)."""
+        return persisted(self.design.matvec(V))
+
+    def raw_start(self, V):
+        """:meth:`raw`: zeros are computed beside ``X``'s chunks too."""
+        return self.raw(V)
+
+    def evaluate(self, V, Z=None):
+        """The smooth part at ``V`` as a :class:`~gdlearn._objective.Point`
+        whose ``dloss`` holds the chunks' summed :math:`A^\\top G` and noise
+        sums: one round trip (``Z``, lazy or not, is persisted first)."""
+        Z = self.raw(V) if Z is None else persisted(Z)
+        arrays = [self.design.X, self.Y, self.weights, Z]
+        sums = compute(
+            self.design.reduce(_evaluate, arrays, self.design.coords, self.loss)
+        )
+        sums = sums[0]
+        data = float(sums[0])
+        grad = sums[3:].reshape(V.shape).astype(self.dtype)
+        dloss = SimpleNamespace(grad=grad, spread=sums[1], along_z=sums[2])
+        W = self.design.scale[:, None] * V[: self.n_features, :]
+        return Point(V, Z, data + self.l2.value(W), data, dloss)
+
+    def smooth_gradient(self, point):
+        """``(grad, noise)`` as :meth:`Objective.smooth_gradient
+        <gdlearn._objective.Objective.smooth_gradient>` gives them, from the
+        sums :meth:`evaluate` brought back: no round trip."""
+        parts = point.dloss
+        if parts is None:
+            raise ValueError("this Point's gradient was taken already")
+        point.dloss = None
+        p, s = self.n_features, self.design.scale[:, None]
+        W = s * point.V[:p, :]
+        grad = parts.grad
+        if self.l2.alpha:
+            grad[:p, :] += s * self.l2.gradient(W)
+        w_square = float(dot(W, W))
+        noise = (
+            16
+            * float(np.finfo(self.dtype).eps)
+            * (
+                abs(point.value)
+                + float(parts.along_z)
+                + math.sqrt(float(parts.spread) * self._mean_square * w_square)
+            )
+        )
+        return grad, noise
+
+    def hessian_product(self, U, D):
+        """:meth:`Objective.hessian_product
+        <gdlearn._objective.Objective.hessian_product>`: one round trip."""
+        arrays = [self.design.X, self.weights, U]
+        total = self.design.reduce(
+            _hessian_product, arrays, self.design.coords, self.loss.curvature
+        )
+        grad = compute(total)[0].astype(self.dtype)
+        if self.l2.alpha:
+            p, s = self.n_features, self.design.scale[:, None]
+            grad[:p, :] += s * self.l2.gradient(s * D[:p, :])
+        return grad
+
+    def curvature_matrices(self, Z):
+        """:func:`gdlearn._curvature.curvature_matrices`, summed chunk by chunk
+        on the same subsample of rows: one round trip."""
+        loss, n, k = self.loss, self.n_samples, Z.shape[1]
+        stride = 1 if loss.constant_curvature else max(1, n // self.curvature_rows)
+        if loss.constant_curvature:
+            k = 1
+        pairs = (
+            [(j, m) for j in range(k) for m in range(j, k)]
+            if loss.coupled
+            else [(j, j) for j in range(k)]
+        )
+        single = self.curvature_single and stride > 1
+        arrays = [self.design.X, self.Y, self.weights, Z]
+        args = (self.design.coords, loss, stride, single, pairs)
+        total = self.design.reduce(
+            _curvature, arrays, *args, per_chunk=self.design.starts
+        )
+        sums = compute(total)[0]
+        q = self.design.n_columns
+        blocks = unpack(sums[1:], len(pairs), q) / sums[0]
+        blocks = _with_ridge(self, blocks, pairs)
+        return _couple(self, blocks, pairs, k) if loss.coupled else blocks
+
+    def curvature_bound(self):
+        """:func:`gdlearn._curvature.curvature_bound`: one round trip."""
+        D = self.loss.curvature * self.weights[:, None]
+        return _with_ridge(self, self.design.gram(D), [(0, 0)])[0, ...]
+
+    def unbounded(self, Z):
+        """:meth:`Objective.unbounded <gdlearn._objective.Objective.unbounded>`:
+        one round trip, when there is no penalty."""
+        if getattr(self.loss, "separates", None) is None:
+            return False
+        if self.l2.alpha > 0 or self.l1.alpha > 0:
+            return False
+        total = self.design.reduce(_open, [self.Y, Z, self.weights], self.loss)
+        return not compute(total)[0][0] > 0

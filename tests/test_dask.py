@@ -1,0 +1,291 @@
+"""Fits on dask arrays (gdlearn._dask): the NumPy fit's model, X never gathered."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+dask = pytest.importorskip("dask")
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from gdlearn import (  # noqa: E402
+    ElasticNetGD,
+    LassoGD,
+    LinearRegressionGD,
+    LogisticRegressionGD,
+    RidgeGD,
+)
+from gdlearn._dask import _design, _objective, _prepare  # noqa: E402
+
+#: Uneven row chunks, a 1-row chunk among them.
+CHUNKS = (60, 1, 90, 49)
+N, P = sum(CHUNKS), 5
+#: The rows of the chunk whose weights are all zero.
+ZERO_CHUNK = slice(61, 151)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(N, P)) * [1, 2, 3, 4, 5] + [0, 1, 10, 0, -3]
+    w = rng.normal(size=P)
+    z = X @ w + rng.normal(size=N)
+    targets = {
+        "reg": z,
+        "binary": (z > 0).astype(int),
+        "multi": np.digitize(z, [-2, 2]),
+    }
+    weights = {"none": None, "random": rng.uniform(size=N)}
+    weights["zero_chunk"] = weights["random"].copy()
+    weights["zero_chunk"][ZERO_CHUNK] = 0.0
+    return X, targets, weights
+
+
+X_DATA, TARGETS, WEIGHTS = _data()
+
+ESTIMATORS = {
+    "ols": (LinearRegressionGD, {}, "reg"),
+    "ridge": (RidgeGD, {"alpha": 1.0}, "reg"),
+    "lasso": (LassoGD, {"alpha": 0.1}, "reg"),
+    "enet": (ElasticNetGD, {"alpha": 0.5, "l1_ratio": 0.5}, "reg"),
+    "binary": (LogisticRegressionGD, {}, "binary"),
+    "multi": (LogisticRegressionGD, {}, "multi"),
+    "multi_enet": (LogisticRegressionGD, {"C": 0.5, "l1_ratio": 0.5}, "multi"),
+}
+
+
+def _dask_X(X):
+    return da.from_array(X, chunks=(CHUNKS, 2)).persist()  # columns merged by fit
+
+
+def _assert_parity(fitted, reference, permuted=()):
+    """float64: rtol 1e-6. float32: within 1e-6 of the largest coefficient,
+    or within 4 times the spread of NumPy fits on ``permuted`` rows."""
+    for attr in ("coef_", "intercept_"):
+        a, b = np.asarray(getattr(fitted, attr)), np.asarray(getattr(reference, attr))
+        assert a.dtype == b.dtype and a.shape == b.shape, attr
+        if a.dtype == np.float64:
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-300, err_msg=attr)
+            continue
+        # float32 sums in another order move the NumPy fit itself by about 1e-6
+        # of coef_ and 4e-5 of intercept_ (which cancels the centring offset)
+        spread = [np.max(np.abs(np.asarray(getattr(f, attr)) - b)) for f in permuted]
+        # (measured: 0.2 to 2.7 times the spread of three permutations; 8 here)
+        limit = max([1e-6 * np.max(np.abs(b))] + [4 * d for d in spread])
+        assert np.max(np.abs(a - b)) <= limit, (attr, np.max(np.abs(a - b)), limit)
+    assert fitted.n_iter_ == reference.n_iter_
+
+
+#: float64 with every kind of weights; float32 (whose parity is measured
+#: against its own rounding, see _assert_parity) with the zero-weight chunk
+GRID = [(w, np.float64) for w in WEIGHTS] + [("zero_chunk", np.float32)]
+
+
+@pytest.mark.parametrize("weights, dtype", GRID)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("case", list(ESTIMATORS))
+def test_same_model_as_numpy(client, case, fit_intercept, weights, dtype):
+    cls, params, target = ESTIMATORS[case]
+    X, y, sw = X_DATA.astype(dtype), TARGETS[target], WEIGHTS[weights]
+    est = cls(fit_intercept=fit_intercept, **params)
+    reference = cls(**est.get_params()).fit(X, y, sample_weight=sw)
+    permuted = []
+    for seed in range(8 if dtype == np.float32 else 0):
+        order = np.random.default_rng(seed).permutation(N)
+        sw_perm = None if sw is None else sw[order]
+        permuted.append(cls(**est.get_params()).fit(X[order], y[order], sw_perm))
+    yd = da.from_array(y, chunks=CHUNKS)
+    swd = None if sw is None else da.from_array(sw, chunks=CHUNKS)
+    est.fit(_dask_X(X), yd, sample_weight=swd)
+    _assert_parity(est, reference, permuted)
+
+
+@pytest.mark.parametrize(
+    "case, solver",
+    [("ridge", "lbfgs"), ("multi", "lbfgs"), ("ridge", "accelerated"), ("ridge", "gd")],
+)
+def test_other_solvers(client, case, solver):
+    cls, params, target = ESTIMATORS[case]
+    y, sw = TARGETS[target], WEIGHTS["zero_chunk"]
+    max_iter = 300 if solver != "lbfgs" else 10_000
+    est = cls(solver=solver, max_iter=max_iter, tol=1e-4, **params)
+    reference = cls(**est.get_params()).fit(X_DATA, y, sample_weight=sw)
+    est.fit(_dask_X(X_DATA), y, sample_weight=sw)  # NumPy y and weights
+    _assert_parity(est, reference)
+
+
+@pytest.mark.parametrize("case", ["ols", "binary", "multi"])
+def test_predictions_lazy_and_equal(client, case):
+    cls, params, target = ESTIMATORS[case]
+    y = TARGETS[target]
+    Xd = _dask_X(X_DATA)
+    est = cls(**params).fit(Xd, y)
+    methods = ["predict"]
+    if cls is LogisticRegressionGD:
+        methods += ["predict_proba", "predict_log_proba", "decision_function"]
+    for name in methods:
+        lazy = getattr(est, name)(Xd)
+        assert isinstance(lazy, da.Array), name
+        expected = getattr(est, name)(X_DATA)  # a 1-row chunk: BLAS rounds 1 ulp apart
+        np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-12, atol=0)
+    assert isinstance(est.coef_, np.ndarray)
+    assert isinstance(est.intercept_, np.ndarray | np.floating | float)
+    assert est.score(Xd, y) == pytest.approx(est.score(X_DATA, y))
+
+
+@pytest.mark.parametrize("case", ["ridge", "multi_enet"])
+def test_X_never_gathered(client, case, monkeypatch):
+    cls, params, target = ESTIMATORS[case]
+    Xd = _dask_X(X_DATA)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a dask array was gathered")
+
+    compute = da.Array.compute
+
+    def small_only(self, **kwargs):  # scalars and sums: never an array of rows
+        if self.ndim and self.shape[0] == N:
+            raise AssertionError(f"an array of {self.shape} was gathered")
+        return compute(self, **kwargs)
+
+    monkeypatch.setattr(da.Array, "__array__", refuse)
+    monkeypatch.setattr(da.Array, "compute", small_only)
+    est = cls(**params).fit(Xd, da.from_array(TARGETS[target], chunks=CHUNKS))
+    assert est.n_iter_ >= 1
+
+
+def test_bytes_moved_are_a_sliver_of_X(client):
+    """Workers send each other partial sums only: under 1% of X.nbytes."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40_000, 20))
+    y = (X @ rng.normal(size=20) > 0).astype(int)
+    Xd = da.from_array(X, chunks=(5000, 20)).persist()
+    distributed.wait(Xd)
+
+    def sent(dask_worker):
+        return dask_worker.transfer_outgoing_bytes_total
+
+    before = sum(client.run(sent).values())
+    LogisticRegressionGD().fit(Xd, y)  # a NumPy y goes to X's chunks in the graph
+    assert sum(client.run(sent).values()) - before < 0.01 * X.nbytes
+
+
+def test_graph_does_not_grow(client, monkeypatch):
+    """Each round trip's graph has the same size at iteration 2 and at 20."""
+    sizes = []
+
+    def counting(*collections):
+        sizes.append(sum(len(c.__dask_graph__()) for c in collections))
+        return original(*collections)
+
+    original = _design.compute
+    monkeypatch.setattr(_objective, "compute", counting)
+    Xd = _dask_X(X_DATA)
+    y = TARGETS["binary"]
+    LogisticRegressionGD(solver="lbfgs", max_iter=20, tol=0).fit(Xd, y)
+    assert len(sizes) > 20
+    assert max(sizes[-10:]) <= max(sizes[1:4])
+
+
+def test_local_scheduler_without_a_client():
+    X, y = X_DATA, TARGETS["multi"]
+    reference = LogisticRegressionGD().fit(X, y)
+    with dask.config.set(scheduler="threads"):
+        est = LogisticRegressionGD().fit(da.from_array(X, chunks=(CHUNKS, P)), y)
+    _assert_parity(est, reference)
+
+
+def test_errors_name_what_is_wrong(client):
+    Xd = _dask_X(X_DATA)
+    y = TARGETS["binary"]
+    with pytest.raises(ValueError, match="unknown size"):
+        LogisticRegressionGD().fit(Xd[Xd[:, 0] > -100], y)
+    with pytest.raises(ValueError, match="y's row chunks .* do not line up"):
+        LogisticRegressionGD().fit(Xd, da.from_array(y, chunks=100))
+    with pytest.raises(ValueError, match="sample_weight's row chunks"):
+        RidgeGD().fit(Xd, TARGETS["reg"], sample_weight=da.ones(N, chunks=50))
+    with pytest.raises(ValueError, match="solver='sgd' does not run on dask"):
+        RidgeGD(solver="sgd").fit(Xd, TARGETS["reg"])
+    with pytest.raises(ValueError, match="partial_fit does not take dask"):
+        RidgeGD(solver="sgd").partial_fit(Xd, TARGETS["reg"])
+    with pytest.raises(ValueError, match="Negative values in data passed to sample"):
+        RidgeGD().fit(Xd, TARGETS["reg"], sample_weight=-np.ones(N))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        RidgeGD().fit(Xd, TARGETS["reg"][:-1])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        LogisticRegressionGD().fit(Xd, np.zeros(N))
+    bad = X_DATA.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN"):
+        RidgeGD().fit(_dask_X(bad), TARGETS["reg"])
+    est = RidgeGD().fit(Xd, TARGETS["reg"])
+    with pytest.raises(
+        ValueError, match="X has 4 features, but RidgeGD is expecting 5"
+    ):
+        est.predict(Xd[:, :4])
+
+
+def test_input_arrays_not_modified(client):
+    X, y, sw = X_DATA.copy(), TARGETS["multi"].copy(), WEIGHTS["random"].copy()
+    LogisticRegressionGD(class_weight="balanced").fit(_dask_X(X), y, sw)
+    np.testing.assert_array_equal(X, X_DATA)
+    np.testing.assert_array_equal(y, TARGETS["multi"])
+    np.testing.assert_array_equal(sw, WEIGHTS["random"])
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 2.0, 2: 0.5}])
+def test_class_weight(client, class_weight):
+    y, sw = TARGETS["multi"], WEIGHTS["random"]
+    est = LogisticRegressionGD(class_weight=class_weight)
+    reference = LogisticRegressionGD(class_weight=class_weight).fit(X_DATA, y, sw)
+    est.fit(_dask_X(X_DATA), da.from_array(y, chunks=CHUNKS), sw)
+    _assert_parity(est, reference)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+@pytest.mark.parametrize("case", ["ridge", "binary"])
+def test_weights_at_the_ends_of_float64(client, case, scale):
+    """Weights whose sum overflows or that underflow are rescaled by a power
+    of two as in memory, with the penalty per unit of weight kept."""
+    Est, params, target = ESTIMATORS[case]
+    y, sw = TARGETS[target], WEIGHTS["random"] * scale
+    params = dict(params)
+    if case == "ridge":
+        params["alpha"] = params["alpha"] * scale
+    else:
+        params["C"] = 1.0 / scale
+    reference = Est(**params).fit(X_DATA, y, sample_weight=sw)
+    est = Est(**params).fit(
+        _dask_X(X_DATA), da.from_array(y, chunks=CHUNKS), da.from_array(sw, CHUNKS)
+    )
+    _assert_parity(est, reference)
+
+
+def test_import_without_dask():
+    """``import gdlearn`` and a NumPy fit need no dask."""
+    code = (
+        "import sys; sys.modules['dask'] = None; sys.modules['distributed'] = None\n"
+        "import numpy as np, gdlearn\n"
+        "gdlearn.RidgeGD().fit(np.eye(3), np.ones(3)).predict(np.eye(3))\n"
+        "assert 'dask.array' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_prepare_refuses_sparse_chunks():
+    sp = pytest.importorskip("scipy.sparse")
+    Xd = da.from_array(X_DATA, chunks=(CHUNKS, P)).map_blocks(sp.csr_matrix)
+    with pytest.raises(TypeError, match="dense chunks only"):
+        _prepare.check_X(Xd)
