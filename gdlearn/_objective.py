@@ -153,15 +153,42 @@ class Objective:
         self.Y, self.loss = Y, loss
         self.l2 = penalty.smooth_part
         self.fit_intercept = fit_intercept
-        xp = namespace(Y)  # numpy, or X's array API namespace (X may be sparse)
+        center = fit_intercept and precondition
+        design, mean, moment = self._statistics(X, sample_weight, center)
+        self._settle(design, mean, moment, center, penalty, precondition, coordinates)
+
+    def _statistics(self, X, sample_weight, center):
+        """``(design, mean, moment)`` of ``X`` (:meth:`DesignMatrix.column_stats
+        <gdlearn._design.DesignMatrix.column_stats>`), ``sw_sum`` and the
+        normalized ``weights``: what a backend reads from its data."""
+        xp = namespace(self.Y)  # numpy, or X's array API namespace (X may be sparse)
         self.sw_sum = float(xp.sum(sample_weight, dtype=xp.float64))
         self.weights = astype(sample_weight / self.sw_sum, X.dtype)
-        design = DesignMatrix(X, fit_intercept=fit_intercept)
-        center = fit_intercept and precondition
-        mean, moment, square = _moments(design, self.weights, center)
-        self.column_mean = astype(mean, X.dtype)  # X.T @ weights, for the Gram
+        design = DesignMatrix(X, fit_intercept=self.fit_intercept)
+        with np.errstate(over="ignore", invalid="ignore"):  # checked by _settle
+            mean, moment = design.column_stats(self.weights, center=center)
+        return design, mean, moment
+
+    def _settle(self, design, mean, moment, center, penalty, precondition, coordinates):
+        """The coordinates, the L1 part and the curvature's scale, from the
+        column statistics: the same for every backend. Refuses columns whose
+        squares overflow or underflow the dtype."""
+        xp, dtype, n = namespace(mean), design.dtype, design.n_samples
+        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+            square = moment + mean**2 if center else moment
+            total_square = float(xp.sum(square, dtype=xp.float64))
+        if not math.isfinite(total_square * n * 1e6):
+            raise ValueError(
+                f"X has values too large for {dtype} arithmetic on their squares "
+                "(sums of squares over the samples overflow). Scale X down before "
+                "fitting."
+            )
+        check_column_scales(mean, square, dtype, n)
+        self.column_mean = astype(mean, dtype)  # X.T @ weights, for the Gram
         if coordinates is None:
-            coordinates = self._preconditioner(design, mean, moment, precondition)
+            coordinates = preconditioner(
+                design, mean, moment, self.loss.curvature, self.l2.alpha, precondition
+            )
         # sum_i w_i ||x_i||^2 over the columns that can move (a constant one
         # has scale 0), for the noise of the value
         moving = xp.where(coordinates[1] > 0, square, 0.0)
@@ -169,31 +196,9 @@ class Objective:
         variance = xp.where(moment < square, square - mean**2, moment)
         self.design = design.with_coordinates(*coordinates, spread=variance)
         self.l1 = ScaledL1(penalty.prox_part, self.design.scale)
-        # the largest diagonal entry of the curvature bound in V coordinates:
-        # 1 when preconditioned, a lower bound on the largest eigenvalue
-        s = self.design.scale
-        entries = (loss.curvature * moment + self.l2.alpha) * s**2
-        self.diagonal_curvature = max(
-            float(xp.max(entries)) if size(entries) else 0.0,
-            loss.curvature * self.design.intercept_scale**2 if fit_intercept else 0.0,
+        self.diagonal_curvature = _largest_diagonal(
+            self.design, moment, self.loss.curvature, self.l2.alpha
         )
-
-    def _preconditioner(self, design, mean, moment, precondition) -> Coordinates:
-        """``(offset, scale, intercept_scale)`` of the module docstring. A
-        feature constant up to rounding (with an intercept) has scale 0: its
-        coefficient is 0 whatever ``V``, the model that of the data without
-        that column, however large its value (a timestamp)."""
-        if not precondition:
-            return design.offset, design.scale, 1.0
-        xp, dtype, n = namespace(mean), design.dtype, design.n_samples
-        constant = moment <= (n * xp.finfo(dtype).eps * mean) ** 2
-        curv = self.loss.curvature * xp.where(constant, 0.0, moment) + self.l2.alpha
-        scale = 1 / xp.sqrt(xp.where(curv > 0, curv, 1.0))
-        if self.fit_intercept:
-            scale = xp.where(constant & (mean != 0), 0.0, scale)
-        scale = astype(scale, dtype)
-        offset = astype(mean, dtype) if self.fit_intercept else design.offset
-        return offset, scale, 1 / math.sqrt(self.loss.curvature)
 
     @property
     def coordinates(self) -> Coordinates:
@@ -384,23 +389,31 @@ class Objective:
         return grad + self.l1.gradient(V)
 
 
-def _moments(design, weights, center):
-    """``(mean, moment, square)``: the weighted column means of ``X``, the
-    second moments of :meth:`~gdlearn._design.DesignMatrix.column_stats`, and
-    the raw second moments; refusing columns whose squares overflow or
-    underflow the dtype."""
-    X = design.X
-    xp = namespace(weights)
-    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-        mean, moment = design.column_stats(weights, center=center)
-        square = moment + mean**2 if center else moment
-        total_square = float(xp.sum(square, dtype=xp.float64))
-        too_large = not math.isfinite(total_square * X.shape[0] * 1e6)
-    if too_large:
-        raise ValueError(
-            f"X has values too large for {X.dtype} arithmetic on their squares "
-            "(sums of squares over the samples overflow). Scale X down before "
-            "fitting."
-        )
-    check_column_scales(mean, square, X.dtype, X.shape[0])
-    return mean, moment, square
+def preconditioner(design, mean, moment, curvature, l2, precondition) -> Coordinates:
+    """``(offset, scale, intercept_scale)`` of the module docstring, for a loss
+    of ``curvature`` beside an L2 strength ``l2``. A feature constant up to
+    rounding (with an intercept) has scale 0: its coefficient is 0 whatever
+    ``V``, the model that of the data without that column, however large its
+    value (a timestamp)."""
+    if not precondition:
+        return design.offset, design.scale, 1.0
+    xp, dtype, n = namespace(mean), design.dtype, design.n_samples
+    constant = moment <= (n * xp.finfo(dtype).eps * mean) ** 2
+    curv = curvature * xp.where(constant, 0.0, moment) + l2
+    scale = 1 / xp.sqrt(xp.where(curv > 0, curv, 1.0))
+    if design.fit_intercept:
+        scale = xp.where(constant & (mean != 0), 0.0, scale)
+    scale = astype(scale, dtype)
+    offset = astype(mean, dtype) if design.fit_intercept else design.offset
+    return offset, scale, 1 / math.sqrt(curvature)
+
+
+def _largest_diagonal(design, moment, curvature, l2) -> float:
+    """The largest diagonal entry of the curvature bound in ``V`` coordinates:
+    1 when preconditioned, a lower bound on the largest eigenvalue."""
+    s = design.scale
+    entries = (curvature * moment + l2) * s**2
+    return max(
+        float(namespace(s).max(entries)) if size(entries) else 0.0,
+        curvature * design.intercept_scale**2 if design.fit_intercept else 0.0,
+    )

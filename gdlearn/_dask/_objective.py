@@ -29,8 +29,7 @@ import numpy as np
 
 from .._array_api import dot, rowdot
 from .._curvature import _couple, _with_ridge
-from .._objective import Objective, Point, ScaledL1
-from ..penalties import ElasticNet
+from .._objective import Objective, Point
 from ._design import DaskDesignMatrix, aligned, compute, on, pack, unpack
 
 
@@ -106,53 +105,17 @@ class DaskObjective(Objective):
     0.833333
     """
 
-    def __init__(
-        self,
-        X,
-        Y,
-        sample_weight,
-        loss,
-        penalty=None,
-        *,
-        fit_intercept=True,
-        precondition=True,
-        coordinates=None,
-    ):
-        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
-        self.Y, self.loss = Y, loss
-        self.l2 = penalty.smooth_part
-        self.fit_intercept = fit_intercept
-        design = DaskDesignMatrix(X, fit_intercept=fit_intercept)
-        center = fit_intercept and precondition
-        # one round trip: the weights' sum and X's column statistics
+    def _statistics(self, X, sample_weight, center):
+        """The design matrix and column statistics of a dask ``X``, with the
+        weights' sum, in one round trip; the normalized weights persisted."""
+        design = DaskDesignMatrix(X, fit_intercept=self.fit_intercept)
         sums = compute(design.stats_sum(sample_weight, center))[0]
         self.sw_sum = float(sums[0])
         self.weights = persisted((sample_weight / self.sw_sum).astype(X.dtype))
         mean, moment = design.finish_stats(sums, center)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(moment))):
             raise ValueError("Input X contains NaN or infinity.")
-        with np.errstate(over="ignore", invalid="ignore"):  # checked just below
-            square = moment + mean**2 if center else moment
-            self._mean_square = float(np.sum(square, dtype=np.float64))
-            too_large = not math.isfinite(self._mean_square * X.shape[0] * 1e6)
-        if too_large:
-            raise ValueError(
-                f"X has values too large for {X.dtype} arithmetic on their squares "
-                "(sums of squares over the samples overflow). Scale X down before "
-                "fitting."
-            )
-        self.column_mean = mean
-        if coordinates is None:
-            coordinates = self._preconditioner(design, mean, moment, precondition)
-        variance = np.where(moment < square, square - mean**2, moment)
-        self.design = design.with_coordinates(*coordinates, spread=variance)
-        self.l1 = ScaledL1(penalty.prox_part, self.design.scale)
-        s = self.design.scale
-        entries = (loss.curvature * moment + self.l2.alpha) * s**2
-        self.diagonal_curvature = max(
-            float(np.max(entries)) if entries.size else 0.0,
-            loss.curvature * self.design.intercept_scale**2 if fit_intercept else 0.0,
-        )
+        return design, mean, moment
 
     # -- coordinates ---------------------------------------------------------
     def zeros(self):
