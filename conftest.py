@@ -24,3 +24,19 @@ from importlib.util import find_spec
 
 if find_spec("dask") is None or find_spec("distributed") is None:
     collect_ignore_glob = ["gdlearn/_dask/_*.py"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The skipped tests in one line per reason, counted: most are array
+    libraries and devices this machine does not have (CuPy, dpnp, a GPU)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    terminalreporter.section(f"{len(skipped)} skipped", sep="-")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{count:5d}  {reason}")
