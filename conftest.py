@@ -7,21 +7,16 @@ need it set to 1 before either is imported.
 """
 
 import os
+from importlib.util import find_spec
 
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 # The doctests of modules whose optional dependency is absent are not collected:
 # the test extra alone must give a green suite (matplotlib is the plot extra).
-collect_ignore = []
-try:
-    import matplotlib  # noqa: F401
-except ImportError:
-    collect_ignore.append("gdlearn/plotting.py")
+collect_ignore = [] if find_spec("matplotlib") else ["gdlearn/plotting.py"]
 
 # gdlearn/_dask's modules import dask: their doctests run where the extra
 # "dask" (dask[array], distributed) is installed
-from importlib.util import find_spec
-
 if find_spec("dask") is None or find_spec("distributed") is None:
     collect_ignore_glob = ["gdlearn/_dask/_*.py"]
 
