@@ -16,9 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import io
-import json
-import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -27,11 +24,19 @@ import numpy as np
 import sklearn.datasets as datasets
 
 from . import __version__
-from .compare import CLASSIFIERS, ESTIMATORS, REGRESSORS, compare, estimator_names
+from ._render import render
+from .compare import (
+    CLASSIFIERS,
+    ESTIMATORS,
+    REGRESSORS,
+    compare_groups,
+    estimator_names,
+)
 
 if TYPE_CHECKING:
     import os
     from collections.abc import Iterator, Sequence
+    from typing import TextIO
 
 BUNDLED = {
     "breast_cancer": ("classification", datasets.load_breast_cancer),
@@ -160,6 +165,11 @@ def _output_arguments(cmp: argparse.ArgumentParser) -> None:
         help="output format (default: table)",
     )
     cmp.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the comparison to FILE instead of standard output",
+    )
+    cmp.add_argument(
         "--plot",
         metavar="PATH",
         help="save the loss curves of the gdlearn fits to PATH (needs matplotlib)",
@@ -176,13 +186,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _pyplot()
         wanted = estimator_names(args.estimator or ESTIMATORS)
-        rows: list[dict[str, Any]] = []
-        for name, X, y, task in _datasets(args):
-            applicable = REGRESSORS if task == "regression" else CLASSIFIERS
-            estimators = [e for e in wanted if e in applicable]
-            if not estimators:
-                continue
-            rows += compare(
+        with _destination(args.output) as out:
+            rows = _run(args, wanted, out)
+        if args.plot:
+            _save_plot(rows, args.plot)
+    except (UsageError, ValueError, ImportError, OSError) as error:
+        print(f"gdlearn: error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+@contextlib.contextmanager
+def _destination(path: str | None) -> Iterator[TextIO]:
+    """Standard output, or the file ``--output`` names (written as it comes)."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        file = open(path, "w")  # noqa: SIM115 (closed below, also on errors)
+    except OSError as error:
+        raise UsageError(f"--output: cannot write {path}: {error.strerror}") from None
+    with file:
+        yield file
+
+
+def _run(args: argparse.Namespace, wanted: list[str], out: TextIO) -> list[dict]:
+    """Every dataset's comparison; a table (or markdown) printed group by
+    group as each is done, CSV and JSON at the end; a progress line on a
+    terminal's stderr."""
+    rows: list[dict[str, Any]] = []
+    streaming = args.format in ("table", "markdown")
+    tty = sys.stderr.isatty()
+    for name, X, y, task in _datasets(args):
+        applicable = REGRESSORS if task == "regression" else CLASSIFIERS
+        estimators = [e for e in wanted if e in applicable]
+        for done, group in enumerate(
+            compare_groups(
                 X,
                 y,
                 task=task,
@@ -194,19 +233,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 test_size=args.test_size,
                 repeat=args.repeat,
                 dataset=name,
-            )
-        if not rows:
-            raise UsageError(
-                f"no dataset given suits {', '.join(wanted)} (the classifier needs "
-                "a classification dataset, the regressors a regression one)"
-            )
-        print(render(rows, args.format, scaled=args.scale), end="")
-        if args.plot:
-            _save_plot(rows, args.plot)
-    except (UsageError, ValueError, ImportError, OSError) as error:
-        print(f"gdlearn: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+            ),
+            start=1,
+        ):
+            if tty:
+                print(
+                    f"\r{name}: {done}/{len(estimators)} groups",
+                    end="",
+                    file=sys.stderr,
+                )
+            if streaming:
+                print(
+                    ("\n" if rows else "")
+                    + render(group, args.format, scaled=args.scale),
+                    end="",
+                    file=out,
+                    flush=True,
+                )
+            rows += group
+        if tty and estimators:
+            print(file=sys.stderr)
+    if not rows:
+        raise UsageError(
+            f"no dataset given suits {', '.join(wanted)} (the classifier needs "
+            "a classification dataset, the regressors a regression one)"
+        )
+    if not streaming:
+        print(render(rows, args.format, scaled=args.scale), end="", file=out)
+    return rows
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -298,105 +352,6 @@ def infer_task(y: np.ndarray) -> str:
         return "classification"
     integral = np.all(np.mod(y, 1) == 0)
     return "classification" if integral and len(np.unique(y)) <= 10 else "regression"
-
-
-# -- output ----------------------------------------------------------------------
-HEADERS = {
-    "estimator": "estimator",
-    "objective": "objective",
-    "gap": "rel. gap",
-    "coef_diff": "max |Δcoef|",
-    "score": "score",
-    "time_ms": "time ms",
-    "n_iter": "iter",
-    "warnings": "warnings / error",
-}
-
-
-def _cell(key: str, row: dict[str, Any]) -> str:
-    value = row[key]
-    if key == "warnings":
-        return row["error"] or value
-    if key == "n_iter":
-        return "-" if value is None else str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        return {
-            "objective": f"{value:.9g}",
-            "gap": "0" if value == 0 else f"{value:.1e}",
-            "coef_diff": "0" if value == 0 else f"{value:.1e}",
-            "score": f"{value:.4f}" if abs(value) < 1e4 else f"{value:.2e}",
-            "time_ms": f"{value:.1f}",
-        }[key]
-    return str(value)
-
-
-def render(
-    rows: Sequence[dict[str, Any]], fmt: str = "table", *, scaled: bool = False
-) -> str:
-    """The rows of :func:`gdlearn.compare.compare` as text in format ``fmt``."""
-    if fmt == "json":
-        records = [
-            {
-                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                for k, v in _record(row).items()
-            }
-            for row in rows
-        ]
-        return json.dumps(records, indent=2) + "\n"
-    if fmt == "csv":
-        text = io.StringIO()
-        writer = csv.DictWriter(
-            text, fieldnames=list(_record(rows[0])) if rows else [], lineterminator="\n"
-        )
-        writer.writeheader()
-        writer.writerows(_record(row) for row in rows)
-        return text.getvalue()
-    out = []
-    for dataset in dict.fromkeys(row["dataset"] for row in rows):
-        mine = [row for row in rows if row["dataset"] == dataset]
-        for group in dict.fromkeys(row["group"] for row in mine):
-            block = [row for row in mine if row["group"] == group]
-            title = (
-                f"{dataset} ({'standardized' if scaled else 'raw'} features): {group}"
-            )
-            headers = dict(HEADERS, score=f"test {block[0]['scoring']}")
-            cells = [[_cell(key, row) for key in headers] for row in block]
-            draw = _markdown if fmt == "markdown" else _table
-            out.append(draw(title, list(headers.values()), cells))
-    return "\n".join(out)
-
-
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: row[key] for key in row if key != "model"}
-
-
-def _table(title: str, headers: list[str], cells: list[list[str]]) -> str:
-    """Fixed-width columns: text left-aligned (first and last), numbers right."""
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    text = {0, len(headers) - 1}
-
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            v.ljust(w) if i in text else v.rjust(w)
-            for i, (v, w) in enumerate(zip(values, widths, strict=True))
-        ).rstrip()
-
-    return "\n".join([title, line(headers), *map(line, cells)]) + "\n"
-
-
-def _markdown(title: str, headers: list[str], cells: list[list[str]]) -> str:
-    align = [
-        "---" if i in (0, len(headers) - 1) else "---:" for i in range(len(headers))
-    ]
-    lines = [f"**{title}**", "", _md_row(headers), _md_row(align)]
-    lines += [_md_row([f"`{c[0]}`", *c[1:]]) for c in cells]
-    return "\n".join(lines) + "\n"
-
-
-def _md_row(cells: list[str]) -> str:
-    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
 def _save_plot(rows: list[dict[str, Any]], path: str) -> None:

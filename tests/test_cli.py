@@ -176,3 +176,43 @@ def test_python_dash_m():
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["estimator"] == "LogisticRegressionGD()"
+
+
+def test_each_group_is_printed_as_soon_as_it_is_done(capsys, monkeypatch):
+    """The table of a group reaches standard output before the next group's
+    fits start (21 s of silence on the bundled default, before)."""
+    import gdlearn.compare as compare_module
+
+    seen = []
+    fit_once = compare_module.fit_once
+
+    def spy(model, X, y):
+        seen.append(capsys.readouterr().out)  # what was printed before this fit
+        return fit_once(model, X, y)
+
+    monkeypatch.setattr(compare_module, "fit_once", spy)
+    status = cli.main(["compare", "--dataset", "diabetes", "--repeat", "1"])
+    assert status == 0
+    printed = "".join(seen)
+    assert "least squares" in printed  # the first group, before the last fits
+    assert "elastic net" not in printed  # the last group, only after its fits
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_output_writes_the_file_not_stdout(capsys, tmp_path, fmt):
+    path = tmp_path / "out.txt"
+    args = ["compare", "--dataset", "iris", "--repeat", "1", "--format", fmt]
+    status, out, err = run(capsys, *args, "--output", str(path))
+    assert (status, out, err) == (0, "", "")
+    written = path.read_text()
+    assert "logistic C=1" in written if fmt == "table" else json.loads(written)
+    status, out, _ = run(capsys, *args)
+    assert len(out.splitlines()) == len(written.splitlines())
+
+
+def test_output_to_a_missing_folder_gets_one_line(capsys, tmp_path):
+    path = tmp_path / "no" / "out.txt"
+    status, out, err = run(
+        capsys, "compare", "--dataset", "iris", "--output", str(path)
+    )
+    assert status == 2 and out == "" and err.startswith("gdlearn: error: --output")
