@@ -153,8 +153,11 @@ def test_verbose_prints_progress(rng, capsys):
     objective, _, _ = _least_squares(rng)
     _solve(objective, max_iter=20, tol=0, verbose=1)
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[1] for line in lines[:-1]] == ["1", "2", "5", "10", "20"]
-    assert "objective" in lines[0] and "step" in lines[0]
+    # the solver and its stopping threshold first, then the progress lines
+    assert lines[0].startswith("solver 'gd'") and "tol=0" in lines[0]
+    assert "stops when the gradient is at most" in lines[0]
+    assert [line.split()[1] for line in lines[1:-1]] == ["1", "2", "5", "10", "20"]
+    assert "objective" in lines[1] and "step" in lines[1]
 
 
 def test_elastic_net_prox_step_on_objective(rng):

@@ -145,6 +145,10 @@ class Solver:
             at_zero = None if any_nonzero(V0) else state.grad
             threshold = stopping_threshold(tol, objective, at_zero)
         state.threshold = threshold
+        progress.say(
+            f"solver {self.name!r} ({self.title}) from {self.unit} {first}: stops "
+            f"when the gradient is at most {threshold(state.value):.3e} (tol={tol:g})"
+        )
         stall = Stall(self.patience)
         curve: list[float] = []
         it = 0
@@ -187,7 +191,8 @@ class Solver:
                 if handed_over:
                     message = handed_over
                     break
-        progress.say(message)
+        if first == 1:  # a successor's message is its predecessor's (_continue)
+            progress.say(message)
         state.converged = converged
         params = self.finalize(state)
         step = float(getattr(state, "step", 1.0))
@@ -221,14 +226,18 @@ class Solver:
             message = counted("converged in", total, self.unit)
         elif total >= max_iter:
             message = max_iter_message(max_iter, self.unit)
+        message = (
+            f"{message} (the first {it} by {self.title}, the rest by "
+            f"{self.successor().title})"
+        )
+        Progress(verbose).say(message)
         return OptimizeResult(
             rest.params,
             total,
             rest.converged,
             result.loss_curve + rest.loss_curve,
             rest.step,
-            f"{message} (the first {it} by {self.title}, the rest by "
-            f"{self.successor().title})",
+            message,
         )
 
 
