@@ -107,12 +107,12 @@ default='auto'
 _COMMON_ATTRIBUTES = """\
     n_iter_ : int
         Number of iterations run.
-    loss_curve_ : list of float of length n_iter_
+    loss_curve_ : list of float of length `n_iter_`
         The objective above after each iteration (Python floats, whatever
         array library ``X`` came from).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X has string column names.
 """
 
