@@ -1,0 +1,81 @@
+"""The documentation builds with warnings as errors, and the estimators' HTML
+repr links to the API page the build generates (deselect the build with
+``-m 'not docs'``; ``-m 'not examples'`` deselects it too, as it runs the
+gallery's scripts)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gdlearn import (
+    ElasticNetGD,
+    LassoGD,
+    LinearRegressionGD,
+    LogisticRegressionGD,
+    RidgeGD,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ESTIMATORS = [LinearRegressionGD, RidgeGD, LassoGD, ElasticNetGD, LogisticRegressionGD]
+DOCS_URL = "https://gdlearn.readthedocs.io/en/latest/"
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)
+def test_html_repr_links_to_the_api_page(Estimator):
+    url = Estimator()._get_doc_link()
+    assert url == f"{DOCS_URL}generated/gdlearn.{Estimator.__name__}.html"
+    assert f'href="{url}"' in Estimator()._repr_html_()
+
+
+def test_every_estimator_has_an_api_entry():
+    # docs/api.rst lists each estimator under ``.. currentmodule:: gdlearn``,
+    # so autosummary names its page generated/gdlearn.<name>.html.
+    api = (ROOT / "docs" / "api.rst").read_text()
+    estimators = api.split(".. currentmodule:: gdlearn\n", 1)[1]
+    estimators = estimators.split(".. currentmodule::", 1)[0]
+    listed = {line.strip() for line in estimators.splitlines()}
+    assert {E.__name__ for E in ESTIMATORS} <= listed
+
+
+@pytest.mark.docs
+@pytest.mark.examples
+def test_docs_build_without_warnings(tmp_path):
+    pytest.importorskip("sphinx")
+    pytest.importorskip("numpydoc")
+    pytest.importorskip("sphinx_gallery")
+    pytest.importorskip("pydata_sphinx_theme")
+    pytest.importorskip("matplotlib")
+    # A copy of docs/ and examples/: autosummary and sphinx-gallery write their
+    # pages into the source tree, which here is the copy.
+    ignore = shutil.ignore_patterns(
+        "_build", "generated", "auto_examples", "sg_execution_times.rst"
+    )
+    shutil.copytree(ROOT / "docs", tmp_path / "docs", ignore=ignore)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=ignore)
+    html = tmp_path / "html"
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q"]
+    result = subprocess.run(
+        [*command, "-b", "html", str(tmp_path / "docs"), str(html)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not result.stderr.strip(), result.stderr
+    for page in ["index", "user_guide", "derivations", "api"]:
+        assert (html / f"{page}.html").is_file(), page
+    for Estimator in ESTIMATORS:
+        page = Estimator()._get_doc_link().removeprefix(DOCS_URL)
+        text = (html / page).read_text()
+        assert "fit_intercept" in text and "coef_" in text, page
+    # the derivations' labels that docstrings cite resolve to their sections
+    ridge = (html / "generated" / "gdlearn.RidgeGD.html").read_text()
+    assert "../derivations.html#derivations-" in ridge
+    # every example ran and its figure is on its gallery page
+    for script in sorted((ROOT / "examples").glob("plot_*.py")):
+        page = (html / "auto_examples" / f"{script.stem}.html").read_text()
+        assert f"sphx_glr_{script.stem}_001.png" in page, script.name
+        assert (html / "_images" / f"sphx_glr_{script.stem}_001.png").is_file()
