@@ -44,7 +44,6 @@ templates_path = ["_templates"]
 # estimators' HTML repr links there (gdlearn/linear_model/_docs.py).
 autosummary_generate = True
 autosummary_imported_members = False
-autodoc_default_options = {"inherited-members": False}
 autodoc_typehints = "none"  # the numpydoc sections state the types
 
 # numpydoc writes the class's method table itself from the docstring; the

@@ -3,9 +3,13 @@ repr links to the API page the build generates (deselect the build with
 ``-m 'not docs'``; ``-m 'not examples'`` deselects it too, as it runs the
 gallery's scripts)."""
 
+import importlib.util
+import os
+import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,6 +25,42 @@ from gdlearn import (
 ROOT = Path(__file__).resolve().parent.parent
 ESTIMATORS = [LinearRegressionGD, RidgeGD, LassoGD, ElasticNetGD, LogisticRegressionGD]
 DOCS_URL = "https://gdlearn.readthedocs.io/en/latest/"
+GUIDE = (ROOT / "docs" / "user_guide.rst").read_text()
+GUIDE_BLOCKS = [
+    textwrap.dedent(block)
+    for block in re.findall(r"^\.\. code:: python\n\n((?:   .*\n|\n)+)", GUIDE, re.M)
+]
+
+
+def _imports(block):
+    return {m.split(".")[0] for m in re.findall(r"^(?:from|import) (\S+)", block, re.M)}
+
+
+def test_user_guide_has_python_blocks():
+    assert len(GUIDE_BLOCKS) >= 4
+    assert all(block.strip() for block in GUIDE_BLOCKS)
+
+
+@pytest.mark.parametrize(
+    "block", GUIDE_BLOCKS, ids=[f"block{i}" for i in range(len(GUIDE_BLOCKS))]
+)
+def test_user_guide_python_blocks_run_as_copied(block):
+    # each in a fresh interpreter, with no environment prepared for it (the
+    # test suite's conftest sets SCIPY_ARRAY_API; a reader's shell does not)
+    for name in sorted(_imports(block)):
+        if importlib.util.find_spec(name) is None:
+            pytest.skip(f"{name} is not installed")
+    env = {k: v for k, v in os.environ.items() if k != "SCIPY_ARRAY_API"}
+    env["MPLBACKEND"] = "Agg"
+    result = subprocess.run(
+        [sys.executable, "-c", block],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.parametrize("Estimator", ESTIMATORS, ids=lambda E: E.__name__)

@@ -77,6 +77,8 @@ class GradientDescent(FirstOrder):
 #: How an L1 penalty is handled by the first-order and stochastic solvers.
 L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
 
+#: The solvers by the names that the estimators' ``solver`` parameter takes
+#: (``'auto'`` picks one of them: :func:`auto_solver`).
 SOLVERS = {
     "newton": Newton,
     "lbfgs": LBFGS,
