@@ -1,4 +1,6 @@
-"""gdlearn beside scikit-learn's own solvers, on the same objective.
+"""
+gdlearn beside scikit-learn's own solvers, on the same objective
+================================================================
 
 Logistic regression with ``C=1`` on the raw (unscaled) breast-cancer data:
 every solver minimizes ``C * sum of cross-entropies + ||w||^2 / 2``, so they
@@ -67,7 +69,9 @@ def main():
     right.set(ylabel="coefficient", title="coefficients (raw feature units)")
     right.legend(fontsize="small")
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_compare_with_sklearn.png", dpi=100)
 

@@ -1,4 +1,6 @@
-"""Hand-derived gradients checked against finite differences.
+"""
+Hand-derived gradients checked against finite differences
+=========================================================
 
 The seeds derive, by hand, the gradient of the mean squared error
 (``X^T (Xw + b - y) / m``), of the logistic cross-entropy
@@ -93,7 +95,9 @@ def main():
     ax.set_title("softmax cross-entropy on wine: gradient check")
     ax.legend(fontsize="small")
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_gradient_check.png", dpi=100)
     print(f"smallest error {min(right):.1e} at h = {steps[np.argmin(right)]:.0e}")

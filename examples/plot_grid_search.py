@@ -1,4 +1,6 @@
-"""Tuning ``C`` and the learning rate in a ``Pipeline`` with ``GridSearchCV``.
+"""
+Tuning ``C`` and the learning rate in a ``Pipeline`` with ``GridSearchCV``
+==========================================================================
 
 gdlearn estimators are scikit-learn estimators, so they drop into a
 ``Pipeline`` and their parameters, the learning rate included, into a grid
@@ -68,7 +70,9 @@ def main():
         ax.set(xlabel="learning_rate", ylabel="C", title=title)
     fig.suptitle("StandardScaler + LogisticRegressionGD(max_iter=2000), breast_cancer")
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_grid_search.png", dpi=100)
     print("accuracy / fit time for learning_rate =", ", ".join(map(str, rates)))

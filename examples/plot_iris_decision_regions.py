@@ -1,4 +1,6 @@
-"""Multinomial (softmax) logistic regression: decision regions on iris.
+"""
+Multinomial (softmax) logistic regression: decision regions on iris
+===================================================================
 
 With ``K = 3`` classes ``LogisticRegressionGD`` fits one row of ``coef_`` per
 class and predicts ``P(k | x) = softmax(W x + b)_k``; its gradient is
@@ -85,7 +87,9 @@ def main():
         ax.set_title(f"{title}, C={C:g}")
         ax.legend(fontsize="small", loc="upper left")
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_iris_decision_regions.png", dpi=100)
 

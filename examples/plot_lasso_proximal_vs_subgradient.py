@@ -1,4 +1,6 @@
-"""Lasso by proximal steps, by subgradient steps, and by Newton steps.
+"""
+Lasso by proximal steps, by subgradient steps, and by Newton steps
+==================================================================
 
 ``f(w) = ||Xw + b - y||^2 / (2n) + alpha ||w||_1`` has no gradient where a
 coefficient is zero. Four ways to step anyway, on data where 8 of 40
@@ -117,7 +119,9 @@ def main():
         title="the coefficients each method ends with",
     )
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_lasso_proximal_vs_subgradient.png", dpi=100)
 

@@ -1,4 +1,6 @@
-"""The learning rate and momentum, on a least-squares problem.
+"""
+The learning rate and momentum, on a least-squares problem
+==========================================================
 
 Gradient descent on ``f(w) = ||Xw + b - y||^2 / (2n)`` (``LinearRegressionGD``,
 standardized diabetes data, ``precondition=False`` so a step is taken in the
@@ -89,7 +91,9 @@ def main():
     ax.set_ylim(1e-17, 10)
     ax.set_title(f"least squares, diabetes standardized (L/mu = {L / mu:.0f})")
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_learning_rate_momentum.png", dpi=100)
 

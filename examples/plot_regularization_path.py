@@ -1,4 +1,6 @@
-"""A regularization path with ``warm_start``.
+"""
+A regularization path with ``warm_start``
+=========================================
 
 Model selection fits the same model for many penalties. Along a path of
 decreasing ``alpha`` the solutions move little from one ``alpha`` to the next,
@@ -62,7 +64,9 @@ def main():
     right.set(xlabel="alpha", ylabel="iterations", title="LassoGD iterations per fit")
     right.legend(fontsize="small")
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_regularization_path.png", dpi=100)
 

@@ -11,15 +11,15 @@ warnings raised. ``gdlearn compare`` (:mod:`gdlearn.cli`) prints the rows.
 The groups and their objectives, for ``n`` training samples, residuals
 ``r = y - Xw - b`` and cross-entropies ``l_i``:
 
-===================  =================================================  ==========================================================
-group                objective                                          SGD counterpart with the same minimizer
-===================  =================================================  ==========================================================
-LinearRegressionGD   ``||r||^2 / (2n)``                                 ``SGDRegressor(penalty=None)``
-RidgeGD              ``||r||^2 + alpha ||w||^2``                        ``SGDRegressor(penalty='l2', alpha=alpha / n)``
-LassoGD              ``||r||^2 / (2n) + alpha ||w||_1``                 ``SGDRegressor(penalty='l1', alpha=alpha)``
-ElasticNetGD         ``... + alpha (rho ||w||_1 + (1-rho) ||w||^2 / 2)``  ``SGDRegressor(penalty='elasticnet', alpha, l1_ratio=rho)``
-LogisticRegressionGD ``C sum_i l_i + ||W||^2 / 2``                      ``SGDClassifier(loss='log_loss', alpha=1 / (C n))``
-===================  =================================================  ==========================================================
+====================  ===================================================  ===========================================================
+group                 objective                                            SGD counterpart with the same minimizer
+====================  ===================================================  ===========================================================
+LinearRegressionGD    ``||r||^2 / (2n)``                                   ``SGDRegressor(penalty=None)``
+RidgeGD               ``||r||^2 + alpha ||w||^2``                          ``SGDRegressor(penalty='l2', alpha=alpha / n)``
+LassoGD               ``||r||^2 / (2n) + alpha ||w||_1``                   ``SGDRegressor(penalty='l1', alpha=alpha)``
+ElasticNetGD          ``... + alpha (rho ||w||_1 + (1-rho) ||w||^2 / 2)``  ``SGDRegressor(penalty='elasticnet', alpha, l1_ratio=rho)``
+LogisticRegressionGD  ``C sum_i l_i + ||W||^2 / 2``                        ``SGDClassifier(loss='log_loss', alpha=1 / (C n))``
+====================  ===================================================  ===========================================================
 
 ``SGDClassifier`` joins binary problems only: with more classes it fits one
 binary model per class, a different objective. ``LogisticRegression

@@ -107,22 +107,31 @@ default='auto'
 _COMMON_ATTRIBUTES = """\
     n_iter_ : int
         Number of iterations run.
-    loss_curve_ : list of float of length n_iter_
+    loss_curve_ : list of float of length `n_iter_`
         The objective above after each iteration (Python floats, whatever
         array library ``X`` came from).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X has string column names.
 """
 
 
+#: Where the HTML repr's "?" links (scikit-learn's ``_get_doc_link``): the API
+#: page that docs/api.rst's autosummary generates, ``generated/gdlearn.RidgeGD``.
+DOC_LINK_TEMPLATE = (
+    "https://gdlearn.readthedocs.io/en/latest/generated/gdlearn.{estimator_name}.html"
+)
+
+
 def document(cls):
-    """Put the shared parameters and attributes into ``cls.__doc__``, and name
+    """Put the shared parameters and attributes into ``cls.__doc__``, name
     ``gdlearn.linear_model`` as the class's module (where pickles, skops'
-    trusted types and the documentation find it)."""
+    trusted types and the documentation find it), and link the HTML repr to
+    the class's API page (:data:`DOC_LINK_TEMPLATE`)."""
     cls.__doc__ = cls.__doc__.replace(
         "    {common_parameters}", _COMMON_PARAMETERS.rstrip("\n")
     ).replace("    {common_attributes}", _COMMON_ATTRIBUTES.rstrip("\n"))
     cls.__module__ = "gdlearn.linear_model"
+    cls._doc_link_module, cls._doc_link_template = "gdlearn", DOC_LINK_TEMPLATE
     return cls

@@ -6,16 +6,16 @@ maps the names of the estimators' ``solver`` parameter to them; what each
 declares (``handles_l1``, ``constant_step``, ``schedules``, ``needs_gram``) is
 checked by :func:`check_solver` before any data is read.
 
-==============  ===========================================  ====  ========  =====
-name            direction and step                           L1    constant  Gram
-==============  ===========================================  ====  ========  =====
-'newton'        :math:`-P^{-1}\\nabla F`, Armijo backtracking  yes   yes       yes
-'lbfgs'         two-loop recursion, Armijo / exact on a       no    no        no
+==============  =============================================  ====  ========  =====
+name            direction and step                             L1    constant  Gram
+==============  =============================================  ====  ========  =====
+'newton'        :math:`-P^{-1}\\nabla F`, Armijo backtracking   yes   yes       yes
+'lbfgs'         two-loop recursion, Armijo / exact on a         no    no        no
                 parabola
-'accelerated'   FISTA momentum with restart, backtracking     yes   yes       no
-'gd'            gradient steps, backtracking                  yes   yes       no
-'sgd'           mini-batch epochs on a schedule               yes   yes       no
-==============  ===========================================  ====  ========  =====
+'accelerated'   FISTA momentum with restart, backtracking       yes   yes       no
+'gd'            gradient steps, backtracking                    yes   yes       no
+'sgd'           mini-batch epochs on a schedule                 yes   yes       no
+==============  =============================================  ====  ========  =====
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ class GradientDescent(FirstOrder):
 #: How an L1 penalty is handled by the first-order and stochastic solvers.
 L1_METHODS = {"proximal": proximal_step, "subgradient": subgradient_step}
 
+#: The solvers by the names that the estimators' ``solver`` parameter takes
+#: (``'auto'`` picks one of them: :func:`auto_solver`).
 SOLVERS = {
     "newton": Newton,
     "lbfgs": LBFGS,
