@@ -6,9 +6,9 @@ import pytest
 import scipy.sparse as sp
 from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, Lasso, Ridge
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 
-from gdlearn import ElasticNetGD, LassoGD, RidgeGD
+from gdlearn import ElasticNetGD, LassoGD, LinearRegressionGD, RidgeGD
 
 
 def sklearn_gap(X, y, coef, alpha, l1_ratio, fit_intercept, sample_weight=None):
@@ -171,3 +171,89 @@ def test_ridge_alpha_per_target_checks():
     # warm start from the previous per-target fit
     est.set_params(alpha=[1.0, 2.0, 3.0], warm_start=True).fit(X, Y)
     assert (est.n_iter_ <= 1).all()
+
+
+def _positive_data(kind):
+    if kind == "diabetes":
+        return load_diabetes(return_X_y=True)
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 12)) @ rng.normal(size=(12, 12)) * 3 + 10
+    coef = rng.normal(size=12) * 5
+    return X, X @ coef + rng.normal(size=300) + 7
+
+
+POSITIVE = [
+    (LinearRegressionGD, {}, lambda: LinearRegression(positive=True)),
+    (
+        RidgeGD,
+        {"alpha": 0.5},
+        lambda: Ridge(
+            alpha=0.5, positive=True, solver="lbfgs", tol=1e-14, max_iter=100_000
+        ),
+    ),
+    (LassoGD, {"alpha": 0.2}, lambda: Lasso(alpha=0.2, positive=True, tol=1e-12)),
+    (
+        ElasticNetGD,
+        {"alpha": 0.02, "l1_ratio": 0.7},
+        lambda: ElasticNet(alpha=0.02, l1_ratio=0.7, positive=True, tol=1e-12),
+    ),
+]
+
+
+@pytest.mark.parametrize("kind", ["diabetes", "generated"])
+@pytest.mark.parametrize("Est, params, reference", POSITIVE)
+@pytest.mark.parametrize("solver", ["auto", "newton", "accelerated", "gd"])
+def test_positive_is_sklearns(kind, Est, params, reference, solver):
+    X, y = _positive_data(kind)
+    ref = reference().fit(X, y)
+    tol = 1e-6 if solver in ("auto", "newton") else 1e-12
+    est = Est(**params, positive=True, solver=solver, tol=tol, max_iter=100_000)
+    est.fit(X, y)
+    assert (est.coef_ >= 0).all() and (ref.coef_ == 0).any()
+    top = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-5 * top)
+    assert abs(est.intercept_ - ref.intercept_) <= 1e-5 * (abs(ref.intercept_) + top)
+    np.testing.assert_array_equal(est.coef_ == 0, ref.coef_ == 0)
+
+
+def test_positive_details():
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(ValueError, match="positive=True"):
+        RidgeGD(positive=True, solver="lbfgs").fit(X, y)
+    # weighted, and without an intercept
+    sw = np.random.default_rng(0).uniform(0.2, 3, len(y))
+    est = LassoGD(alpha=0.1, positive=True, fit_intercept=False).fit(X, y, sw)
+    ref = Lasso(alpha=0.1, positive=True, fit_intercept=False, tol=1e-12)
+    ref.fit(X, y, sample_weight=sw)
+    top = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=0, atol=1e-5 * top)
+    # the dual gap with positive: the dual norm is the largest X^T r, not |X^T r|
+    Xc = X * np.sqrt(sw * len(y) / sw.sum())[:, None]
+    yc = y * np.sqrt(sw * len(y) / sw.sum())
+    R, a = yc - Xc @ est.coef_, 0.1 * len(y)
+    t = min(1.0, a / np.max(Xc.T @ R))
+    gap = 0.5 * R @ R + a * est.coef_.sum() - (t * R @ yc - 0.5 * t * t * R @ R)
+    assert est.dual_gap_ == pytest.approx(gap / len(y), rel=1e-6, abs=1e-9)
+    # several targets (LinearRegression's nnls, one per target)
+    _, Y = make_regression(len(y), 10, n_targets=2, random_state=0)
+    Y = np.column_stack([y, Y[:, 0]])
+    est = LinearRegressionGD(positive=True).fit(X, Y)
+    ref = LinearRegression(positive=True).fit(X, Y)
+    np.testing.assert_allclose(
+        est.coef_, ref.coef_, rtol=0, atol=1e-5 * np.abs(ref.coef_).max()
+    )
+    # warm start from an unconstrained fit starts inside the constraint
+    est = RidgeGD(alpha=0.1).fit(X, y)
+    assert (est.coef_ < 0).any()
+    est.set_params(positive=True, warm_start=True).fit(X, y)
+    assert (est.coef_ >= 0).all()
+    # the subgradient steps keep to it too
+    est = LassoGD(alpha=0.2, positive=True, l1_method="subgradient").fit(X, y)
+    ref = Lasso(alpha=0.2, positive=True, tol=1e-12).fit(X, y)
+    assert (est.coef_ >= 0).all()
+    np.testing.assert_allclose(
+        est.coef_, ref.coef_, rtol=0, atol=1e-3 * np.abs(ref.coef_).max()
+    )
+    # per-target alphas carry positive
+    est = RidgeGD(alpha=[0.1, 10.0], positive=True).fit(X, Y)
+    assert (est.coef_ >= 0).all()

@@ -38,6 +38,7 @@ class ElasticNetGD(_RegressorGD):
     l1_method : {'proximal', 'subgradient'}, default='proximal'
         How first-order steps ('accelerated', 'gd') treat the L1 part;
         'subgradient' also makes ``solver='auto'`` take 'accelerated'.
+    {positive}
     {common_parameters}
 
     Attributes
@@ -85,6 +86,7 @@ class ElasticNetGD(_RegressorGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -105,9 +107,10 @@ class ElasticNetGD(_RegressorGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
     def _penalty(self, sw_sum: float) -> ElasticNet:
-        return ElasticNet(self.alpha, self.l1_ratio)
+        return ElasticNet(self.alpha, self.l1_ratio, positive=self.positive)
 
     def _finalize(self, objective, V, y):
         super()._finalize(objective, V, y)
@@ -153,7 +156,8 @@ def dual_gap(objective, V):
     # centred, is zero
     XtR = xp.where(scale > 0, design.rmatvec(G)[:p, :] / (scale + (scale == 0)), 0.0)
     l1, l2 = objective.l1.alpha, objective.l2.alpha
-    XtA = abs(XtR - l2 * W)
+    XtA = XtR - l2 * W  # positive: only its positive part is constrained
+    XtA = XtA if objective.l1.positive else abs(XtA)
     quad, Ry, l1_norm, l2_norm, XtR_norm, XtA_max = (
         np.asarray(to_numpy(A), dtype=np.float64)
         for A in (
@@ -199,6 +203,7 @@ class LassoGD(ElasticNetGD):
     l1_method : {'proximal', 'subgradient'}, default='proximal'
         How first-order steps ('accelerated', 'gd') treat the L1 part;
         'subgradient' also makes ``solver='auto'`` take 'accelerated'.
+    {positive}
     {common_parameters}
 
     Attributes
@@ -242,6 +247,7 @@ class LassoGD(ElasticNetGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.alpha = alpha
         self.l1_method = l1_method
@@ -261,6 +267,7 @@ class LassoGD(ElasticNetGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
     def _penalty(self, sw_sum: float) -> L1:
-        return L1(self.alpha)
+        return L1(self.alpha, positive=self.positive)

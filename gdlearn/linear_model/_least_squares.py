@@ -26,7 +26,7 @@ from .._validation import numeric_input
 from ..losses import (
     SquaredError,
 )
-from ..penalties import L2
+from ..penalties import L2, ElasticNet
 from ._docs import document
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     """Squared error on 1-D or 2-D targets: ``coef_`` (p,) or (k, p)."""
 
-    _parameter_constraints = dict(COMMON_CONSTRAINTS)
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "positive": ["boolean"]}
 
     def _encode_targets(self, y, sample_weight, partial=False):
         if sp.issparse(y):  # n by k numbers: small beside X, and read densely
@@ -120,6 +120,7 @@ class LinearRegressionGD(_RegressorGD):
 
     Parameters
     ----------
+    {positive}
     {common_parameters}
 
     Attributes
@@ -160,6 +161,7 @@ class LinearRegressionGD(_RegressorGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -177,9 +179,10 @@ class LinearRegressionGD(_RegressorGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
-    def _penalty(self, sw_sum: float) -> None:
-        return None
+    def _penalty(self, sw_sum: float) -> ElasticNet | None:
+        return ElasticNet(0.0, 0.0, positive=True) if self.positive else None
 
 
 @document
@@ -207,6 +210,7 @@ class RidgeGD(_RegressorGD):
         float ``alpha`` (the same coordinates, solver choice and stopping
         rule as a one-target fit; ``n_targets`` times the passes over ``X``
         of one fit). ``partial_fit`` takes a float only.
+    {positive}
     {common_parameters}
 
     Attributes
@@ -259,6 +263,7 @@ class RidgeGD(_RegressorGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -277,6 +282,7 @@ class RidgeGD(_RegressorGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
     def _penalty(self, sw_sum: float) -> L2:
         alphas = self._alphas()
@@ -288,7 +294,7 @@ class RidgeGD(_RegressorGD):
         alpha = self.alpha
         if not isinstance(alpha, Real):  # an array of one value
             alpha = np.ravel(to_numpy(alpha) if hasattr(alpha, "shape") else alpha)[0]
-        return L2(float(alpha) / sw_sum)
+        return L2(float(alpha) / sw_sum, positive=self.positive)
 
     def _alphas(self):
         """The per-target alphas (float64, checked), or None for one alpha (a
