@@ -23,6 +23,7 @@ from ._array_api import (
     asarray,
     astype,
     namespace,
+    positive_part,
     to_numpy,
 )
 from ._compat import (
@@ -150,7 +151,8 @@ class GDMixin(StochasticMixin):
         """:meth:`fit`, which restores the estimator if this raises."""
         # setup: parameters first, then the data
         validate_params(self)
-        l1 = (penalty := self._penalty(1.0)) is not None and penalty.l1 > 0
+        penalty = self._penalty(1.0)
+        l1 = penalty is not None and (penalty.l1 > 0 or penalty.positive)
         check_solver(self.solver, l1=l1, learning_rate=self.learning_rate)
         X, y, sample_weight, Y, loss, exponent = self._prepare(
             X, y, sample_weight, reset=True
@@ -309,6 +311,9 @@ class GDMixin(StochasticMixin):
         V0 = objective.zeros()
         if self.warm_start and hasattr(self, "coef_"):
             V = self._previous_params(objective)
+            if V is not None and objective.l1.positive:  # from a fit without it
+                p = objective.n_features
+                V[:p, :] = positive_part(V[:p, :])
             return V0 if V is None else V
         return V0
 

@@ -376,7 +376,8 @@ class Objective:
 
     @property
     def has_l1(self) -> bool:
-        return self.l1.alpha > 0
+        """Whether there is a nonsmooth part: L1, or ``positive`` (L1's orthant at +)."""
+        return self.l1.alpha > 0 or self.l1.positive
 
     # -- whole objective, for checking and for learners ----------------------
     def value(self, V: Array) -> float:

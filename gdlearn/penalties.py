@@ -62,9 +62,16 @@ class ElasticNet:
     array([-1.        ,  0.        ,  0.33333333])
     """
 
-    def __init__(self, alpha: float = 1.0, l1_ratio: float = 0.5) -> None:
+    def __init__(
+        self, alpha: float = 1.0, l1_ratio: float = 0.5, positive: bool = False
+    ) -> None:
         self.alpha = float(alpha)
         self.l1_ratio = float(l1_ratio)
+        #: Coefficients constrained to be >= 0 (scikit-learn's ``positive``):
+        #: the penalty is then :math:`P + \\iota_{W \\ge 0}`, its prox the
+        #: projection after the shrinkage, its subdifferential at 0 the
+        #: interval :math:`(-\\infty, \\alpha\\rho]`.
+        self.positive = bool(positive)
 
     @property
     def l1(self) -> float:
@@ -85,7 +92,7 @@ class ElasticNet:
     def prox_part(self) -> L1:
         """The L1 part as an :class:`L1` penalty: what proximal,
         subgradient and orthant-wise steps handle."""
-        return L1(self.l1)
+        return L1(self.l1, positive=self.positive)
 
     def value(self, W: Array) -> float:
         """:math:`\\alpha \\rho \\lVert W \\rVert_1 + \\tfrac{\\alpha(1-\\rho)}{2}
@@ -114,17 +121,22 @@ class ElasticNet:
         :math:`\\operatorname{sign}(G_j) \\max(|G_j| - \\alpha\\rho, 0)`.
         """
         G = G + self.l2 * W
-        if not self.l1:
+        if not self.l1 and not self.positive:
             return G
         xp = namespace(G)
-        at_zero = xp.sign(G) * positive_part(xp.abs(G) - self.l1)
+        if self.positive:  # G + (-inf, l1] at zero: 0 unless G + l1 < 0
+            at_zero = -positive_part(-(G + self.l1))
+        else:
+            at_zero = xp.sign(G) * positive_part(xp.abs(G) - self.l1)
         return xp.where(W == 0, at_zero, G + self.l1 * xp.sign(W))
 
     def prox(self, V: Array, step: float | Array) -> Array:
         """:math:`\\operatorname{argmin}_W \\sum_j \\frac{1}{2 s_j}
         (W_j - V_j)^2 + P(W)` for ``step`` :math:`s` (scalar or array)."""
         W = V
-        if self.l1:
+        if self.positive:  # shrink, then project onto W >= 0
+            W = positive_part(V - step * self.l1)
+        elif self.l1:
             xp = namespace(V)
             W = xp.sign(V) * positive_part(xp.abs(V) - step * self.l1)
         if self.l2:
@@ -152,8 +164,8 @@ class L1(ElasticNet):
     array([-1.5,  0. ,  0.5])
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
-        super().__init__(alpha, l1_ratio=1.0)
+    def __init__(self, alpha: float = 1.0, positive: bool = False) -> None:
+        super().__init__(alpha, l1_ratio=1.0, positive=positive)
 
 
 class L2(ElasticNet):
@@ -174,8 +186,8 @@ class L2(ElasticNet):
     array([ 0.5, -1.5])
     """
 
-    def __init__(self, alpha: float = 1.0) -> None:
-        super().__init__(alpha, l1_ratio=0.0)
+    def __init__(self, alpha: float = 1.0, positive: bool = False) -> None:
+        super().__init__(alpha, l1_ratio=0.0, positive=positive)
 
 
 class ScaledL1:
@@ -196,7 +208,7 @@ class ScaledL1:
 
     def __init__(self, penalty: L1, scale: Array) -> None:
         self.penalty, self.scale = penalty, scale[:, None]
-        self.alpha = penalty.alpha
+        self.alpha, self.positive = penalty.alpha, penalty.positive
 
     def value(self, V: Array) -> float:
         """:math:`\\lambda_1 \\lVert W \\rVert_1`."""

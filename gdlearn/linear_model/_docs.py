@@ -104,6 +104,17 @@ default='auto'
         to try; the coefficients are then those of the best epoch.
 """
 
+_POSITIVE = """\
+    positive : bool, default=False
+        Constrain the coefficients to be nonnegative, as scikit-learn's
+        ``positive`` (the intercept stays free). First-order solvers project
+        onto ``w >= 0`` in their proximal step; 'newton' keeps an active set,
+        a coefficient at 0 whose gradient pushes it below 0 staying fixed
+        (the orthant-wise step of an L1 penalty with the orthant fixed to
+        +); 'lbfgs' refuses it, and 'auto' takes 'newton' (or 'accelerated'
+        beyond 1,000 unknowns).
+"""
+
 _COMMON_ATTRIBUTES = """\
     n_iter_ : int
         Number of iterations run.
@@ -129,9 +140,11 @@ def document(cls):
     ``gdlearn.linear_model`` as the class's module (where pickles, skops'
     trusted types and the documentation find it), and link the HTML repr to
     the class's API page (:data:`DOC_LINK_TEMPLATE`)."""
-    cls.__doc__ = cls.__doc__.replace(
-        "    {common_parameters}", _COMMON_PARAMETERS.rstrip("\n")
-    ).replace("    {common_attributes}", _COMMON_ATTRIBUTES.rstrip("\n"))
+    cls.__doc__ = (
+        cls.__doc__.replace("    {common_parameters}", _COMMON_PARAMETERS.rstrip("\n"))
+        .replace("    {positive}", _POSITIVE.rstrip("\n"))
+        .replace("    {common_attributes}", _COMMON_ATTRIBUTES.rstrip("\n"))
+    )
     cls.__module__ = "gdlearn.linear_model"
     cls._doc_link_module, cls._doc_link_template = "gdlearn", DOC_LINK_TEMPLATE
     return cls

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from numbers import Real
 
+import numpy as np
+import scipy.sparse as sp
+
+from .._array_api import namespace, to_numpy, total
 from .._base import L1_CONSTRAINT
 from .._compat import Interval
 from ..penalties import L1, ElasticNet
@@ -34,6 +38,7 @@ class ElasticNetGD(_RegressorGD):
     l1_method : {'proximal', 'subgradient'}, default='proximal'
         How first-order steps ('accelerated', 'gd') treat the L1 part;
         'subgradient' also makes ``solver='auto'`` take 'accelerated'.
+    {positive}
     {common_parameters}
 
     Attributes
@@ -81,6 +86,7 @@ class ElasticNetGD(_RegressorGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -101,9 +107,76 @@ class ElasticNetGD(_RegressorGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
     def _penalty(self, sw_sum: float) -> ElasticNet:
-        return ElasticNet(self.alpha, self.l1_ratio)
+        return ElasticNet(self.alpha, self.l1_ratio, positive=self.positive)
+
+    def _finalize(self, objective, V, y):
+        super()._finalize(objective, V, y)
+        gap = dual_gap(objective, V)
+        self.dual_gap_ = gap[0] if y.ndim == 1 else gap
+
+    @property
+    def sparse_coef_(self):
+        """``coef_`` as a SciPy CSR matrix, as scikit-learn's ElasticNet gives it."""
+        return sp.csr_matrix(to_numpy(self.coef_))
+
+
+def dual_gap(objective, V):
+    r"""scikit-learn's duality gap of :class:`~sklearn.linear_model.ElasticNet`
+    at ``V``, one per target, in the units of ``ElasticNet.dual_gap_`` (the
+    objective's, that of ``_cd_fast`` divided by ``n_samples``): a NumPy
+    float64 array of shape (k,).
+
+    With the normalized weights :math:`w_i`, the residuals :math:`r = y_c -
+    X_c W` of the centred data (the data as it is without an intercept),
+    :math:`q = \sum_i w_i r_i^2 + \lambda_2 \lVert W \rVert^2` and
+    :math:`a = X_c^\top (w \odot r) - \lambda_2 W`, the dual point is the
+    residual rescaled by :math:`t = \min(1, \lambda_1 / \lVert a
+    \rVert_\infty)`, and the gap is :math:`\tfrac12 q + \lambda_1 \lVert W
+    \rVert_1 - (t\, \sum_i w_i r_i y_{c,i} - \tfrac{t^2}{2} q)`: formulation
+    A of scikit-learn's ``_cd_fast``, whose sample weights sum to
+    ``n_samples``. Without L1 its formulation B (ridge), and without any
+    penalty ``n_samples`` times :math:`\lVert X_c^\top (w \odot r)
+    \rVert^2`. Each output is its own problem, as in ``ElasticNet`` with 2-D
+    ``y``. One pass over ``X`` for the residuals and one over ``X.T``.
+    """
+    design, p, weights = objective.design, objective.n_features, objective.weights
+    xp = namespace(V)
+    W, _ = objective.to_coef(V)
+    Y = objective.Y
+    R = Y - objective.raw(V)  # an intercept off its optimum is centred out below
+    if objective.fit_intercept:
+        R = R - (weights @ R)[None, :]
+        Y = Y - (weights @ Y)[None, :]
+    G = weights[:, None] * R
+    scale = design.scale[:, None]
+    # X_c^T (w r) from A^T G = diag(s) X_c^T G; a constant column (s = 0),
+    # centred, is zero
+    moving = scale > 0
+    XtR = xp.where(moving, design.rmatvec(G)[:p, :] / xp.where(moving, scale, 1.0), 0.0)
+    l1, l2 = objective.l1.alpha, objective.l2.alpha
+    XtA = XtR - l2 * W  # positive: only its positive part is constrained
+    XtA = XtA if objective.l1.positive else abs(XtA)
+    quad, Ry, l1_norm, l2_norm, XtR_norm, XtA_max = (
+        np.asarray(to_numpy(A), dtype=np.float64)
+        for A in (
+            total(G * R, axis=0),
+            total(G * Y, axis=0),
+            total(abs(W), axis=0),
+            total(W * W, axis=0),
+            total(XtR * XtR, axis=0),
+            xp.max(XtA, axis=0) if p else total(XtA, axis=0),
+        )
+    )
+    quad = quad + l2 * l2_norm
+    if l1 > 0:
+        t = np.where(XtA_max > l1, l1 / np.where(XtA_max > 0, XtA_max, 1.0), 1.0)
+        return 0.5 * quad + l1 * l1_norm - (t * Ry - 0.5 * t * t * quad)
+    if l2 > 0:
+        return quad - 0.5 * l2 * l2_norm - Ry + XtR_norm / (2 * l2)
+    return objective.n_samples * XtR_norm
 
 
 @document
@@ -131,6 +204,7 @@ class LassoGD(ElasticNetGD):
     l1_method : {'proximal', 'subgradient'}, default='proximal'
         How first-order steps ('accelerated', 'gd') treat the L1 part;
         'subgradient' also makes ``solver='auto'`` take 'accelerated'.
+    {positive}
     {common_parameters}
 
     Attributes
@@ -174,6 +248,7 @@ class LassoGD(ElasticNetGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.alpha = alpha
         self.l1_method = l1_method
@@ -193,6 +268,7 @@ class LassoGD(ElasticNetGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
     def _penalty(self, sw_sum: float) -> L1:
-        return L1(self.alpha)
+        return L1(self.alpha, positive=self.positive)

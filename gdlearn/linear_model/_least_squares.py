@@ -7,24 +7,26 @@ from __future__ import annotations
 from numbers import Real
 from typing import TYPE_CHECKING
 
+import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 
 from .._array_api import (
     astype,
     namespace,
+    to_numpy,
 )
 from .._base import COMMON_CONSTRAINTS, GDMixin
-from .._compat import Interval
+from .._compat import Interval, validate_params
 from .._dask import lazy_on_dask
 from .._sgd_fit import sgd_solver
 from .._validation import numeric_input
 from ..losses import (
     SquaredError,
 )
-from ..penalties import L2
+from ..penalties import L2, ElasticNet
 from ._docs import document
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 class _RegressorGD(GDMixin, RegressorMixin, BaseEstimator):
     """Squared error on 1-D or 2-D targets: ``coef_`` (p,) or (k, p)."""
 
-    _parameter_constraints = dict(COMMON_CONSTRAINTS)
+    _parameter_constraints = {**COMMON_CONSTRAINTS, "positive": ["boolean"]}
 
     def _encode_targets(self, y, sample_weight, partial=False):
         if sp.issparse(y):  # n by k numbers: small beside X, and read densely
@@ -118,6 +120,7 @@ class LinearRegressionGD(_RegressorGD):
 
     Parameters
     ----------
+    {positive}
     {common_parameters}
 
     Attributes
@@ -158,6 +161,7 @@ class LinearRegressionGD(_RegressorGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -175,9 +179,10 @@ class LinearRegressionGD(_RegressorGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
-    def _penalty(self, sw_sum: float) -> None:
-        return None
+    def _penalty(self, sw_sum: float) -> ElasticNet | None:
+        return ElasticNet(0.0, 0.0, positive=True) if self.positive else None
 
 
 @document
@@ -197,8 +202,15 @@ class RidgeGD(_RegressorGD):
 
     Parameters
     ----------
-    alpha : float, default=1.0
+    alpha : float or array-like of shape (n_targets,), default=1.0
         L2 strength, as in Ridge: it is not divided by the number of samples.
+        An array gives each target (column of a 2-D ``y``) its own strength,
+        as Ridge takes it; the targets are then separate problems, and
+        ``fit`` solves them one after the other, each by a fit with its own
+        float ``alpha`` (the same coordinates, solver choice and stopping
+        rule as a one-target fit; ``n_targets`` times the passes over ``X``
+        of one fit). ``partial_fit`` takes a float only.
+    {positive}
     {common_parameters}
 
     Attributes
@@ -206,6 +218,14 @@ class RidgeGD(_RegressorGD):
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
     {common_attributes}
+
+    Notes
+    -----
+    With an array ``alpha``, ``n_iter_`` is an ndarray of shape (n_targets,),
+    each target's iterations (as Ridge's); ``loss_curve_`` holds the sum of
+    the targets' objectives (the objective of all of them) after each
+    iteration, a target that stopped earlier counting with its last value;
+    ``solver_`` is the list of the targets' solvers when they differ.
 
     Examples
     --------
@@ -220,7 +240,7 @@ class RidgeGD(_RegressorGD):
 
     _parameter_constraints = {
         **_RegressorGD._parameter_constraints,
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left"), "array-like"],
     }
 
     def __init__(
@@ -243,6 +263,7 @@ class RidgeGD(_RegressorGD):
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
+        positive=False,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -261,6 +282,83 @@ class RidgeGD(_RegressorGD):
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.positive = positive
 
     def _penalty(self, sw_sum: float) -> L2:
-        return L2(self.alpha / sw_sum)
+        alphas = self._alphas()
+        if alphas is not None:
+            raise ValueError(
+                f"alpha has {alphas.size} values, one per target: fit takes it, "
+                "partial_fit takes a float alpha only."
+            )
+        alpha = self.alpha
+        if not isinstance(alpha, Real):  # an array of one value
+            alpha = np.ravel(to_numpy(alpha) if hasattr(alpha, "shape") else alpha)[0]
+        return L2(float(alpha) / sw_sum, positive=self.positive)
+
+    def _alphas(self):
+        """The per-target alphas (float64, checked), or None for one alpha (a
+        float, or an array of one value)."""
+        if isinstance(self.alpha, Real):
+            return None
+        alphas = np.asarray(
+            to_numpy(self.alpha) if hasattr(self.alpha, "shape") else self.alpha,
+            dtype=np.float64,
+        )
+        if alphas.ndim > 1 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+            raise ValueError(
+                "alpha must be a nonnegative float or a 1-D array of nonnegative "
+                f"finite floats, one per target; got an array of shape "
+                f"{alphas.shape} with values {alphas.ravel()[:5].tolist()}..."
+            )
+        return None if alphas.size == 1 else alphas
+
+    def _fit(self, X, y, sample_weight):
+        validate_params(self)
+        alphas = self._alphas()
+        if alphas is None:
+            return super()._fit(X, y, sample_weight)
+        return self._fit_targets(alphas, X, y, sample_weight)
+
+    def _fit_targets(self, alphas, X, y, sample_weight):
+        """Each target of ``y`` fitted with its own ``alpha``: one fit each."""
+        Y = (
+            y.toarray()
+            if sp.issparse(y)
+            else y
+            if hasattr(y, "shape")
+            else np.asarray(y)
+        )
+        k = Y.shape[1] if Y.ndim == 2 else 1
+        if Y.ndim != 2 or k != alphas.size:
+            raise ValueError(
+                f"alpha has {alphas.size} values, one per target, but y has {k} "
+                f"target(s) (shape {tuple(Y.shape)}): give a float, or one alpha "
+                "per column of y."
+            )
+        previous = getattr(self, "coef_", None)
+        warm = self.warm_start and previous is not None and previous.shape[0] == k
+        fits = []
+        for c in range(k):
+            fit = clone(self).set_params(alpha=float(alphas[c]))
+            if warm:
+                fit.coef_, fit.intercept_ = self.coef_[c], self.intercept_[c]
+            column = Y.iloc[:, c] if hasattr(Y, "iloc") else Y[:, c]
+            fits.append(fit.fit(X, column, sample_weight))
+        xp = namespace(fits[0].coef_)
+        self.coef_ = xp.stack([fit.coef_ for fit in fits])
+        self.intercept_ = xp.stack([xp.asarray(fit.intercept_) for fit in fits])
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(fits[0], name):
+                setattr(self, name, getattr(fits[0], name))
+        self.n_iter_ = np.array([fit.n_iter_ for fit in fits])
+        solvers = [fit.solver_ for fit in fits]
+        self.solver_ = solvers[0] if len(set(solvers)) == 1 else solvers
+        curves = [fit.loss_curve_ for fit in fits]
+        length = max(len(curve) for curve in curves)
+        self.loss_curve_ = [
+            sum(curve[min(i, len(curve) - 1)] for curve in curves if curve)
+            for i in range(length)
+        ]
+        self.__dict__.pop("_sgd_state", None)
+        return self

@@ -104,15 +104,16 @@ GRAM_SPEEDUP = 5.0
 
 
 def check_solver(solver, *, l1, learning_rate):
-    """Refuse a ``solver`` that cannot run with an L1 penalty (``l1``) or with
-    this ``learning_rate``, naming both: before any data is read."""
+    """Refuse a ``solver`` that cannot run with an L1 penalty or the
+    constraint ``positive=True`` (``l1``: a nonsmooth part) or with this
+    ``learning_rate``, naming both: before any data is read."""
     cls = None if solver == "auto" else SOLVERS[solver]
     constant = not isinstance(learning_rate, str)
     if cls is LBFGS and (l1 or learning_rate != "auto"):
         raise ValueError(
-            "solver='lbfgs' minimizes smooth objectives with learning_rate='auto': "
-            "use solver='newton' or 'accelerated' for an L1 penalty or a constant "
-            "learning_rate."
+            "solver='lbfgs' minimizes smooth objectives with learning_rate='auto' "
+            "and no constraint: use solver='newton' or 'accelerated' for an L1 "
+            "penalty, positive=True or a constant learning_rate."
         )
     schedule = not constant and learning_rate != "auto"
     if schedule and not (cls is not None and cls.schedules):

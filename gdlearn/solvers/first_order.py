@@ -31,7 +31,7 @@ import math
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
-from .._array_api import any_nonzero, max_abs, namespace, vdot
+from .._array_api import any_nonzero, max_abs, namespace, positive_part, vdot
 from ._template import (
     Outcome,
     Solver,
@@ -84,6 +84,8 @@ def subgradient_step(objective: Objective, Y: Array, grad: Array, step: float) -
     p = objective.n_features
     crossed = xp.sign(U[:p, :]) * xp.sign(Y[:p, :]) < 0
     U[:p, :] = xp.where(crossed, 0.0, U[:p, :])
+    if objective.l1.positive:  # a momentum point may lie outside W >= 0
+        U[:p, :] = positive_part(U[:p, :])
     return U
 
 
