@@ -11,7 +11,7 @@ then fits the same data in memory and compares the two models.
 
 What to look for: the workers exchange some tens of kilobytes, under a
 thousandth of X's 32 MB (what moves is one partial sum of ``q k`` or
-``q (q + 1) / 2`` numbers per worker per round trip, never a chunk of X);
+``q (q + 1) / 2`` numbers per worker per round trip; here no chunk of X);
 the two fits take the same iterations and their coefficients agree to
 about 1e-16. On a cluster this small the dask fit is slower than the
 in-memory one (each iteration is a scheduler round trip of some tens of

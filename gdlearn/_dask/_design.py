@@ -169,7 +169,7 @@ def _gram(chunk, D, coords, single):
 
 class DaskDesignMatrix:
     """:math:`A = [(X - \\mathbf 1 c^\\top) \\operatorname{diag}(s), s_b
-    \\mathbf 1]` for a dask ``X`` of dense row chunks (one column chunk).
+    \\mathbf 1]` for a dask ``X`` of NumPy or scipy.sparse row chunks (one column chunk).
 
     Parameters are those of :class:`~gdlearn._design.DesignMatrix`.
 
