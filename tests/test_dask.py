@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -88,17 +89,23 @@ def _assert_parity(fitted, reference, permuted=()):
     assert fitted.n_iter_ == reference.n_iter_
 
 
-#: float64 with every kind of weights; float32 (whose parity is measured
-#: against its own rounding, see _assert_parity) with the zero-weight chunk
-GRID = [(w, np.float64) for w in WEIGHTS] + [("zero_chunk", np.float32)]
+#: No weights and the zero-weight chunk (random weights elsewhere: a
+#: superset of the random weights, which take the same path) in float64;
+#: float32 (whose parity is measured against its own rounding, see
+#: _assert_parity) with the zero-weight chunk
+GRID = [("none", np.float64), ("zero_chunk", np.float64), ("zero_chunk", np.float32)]
+#: "multi" is left out of the grid: "multi_enet" runs the same chunk tasks
+#: (the softmax's coupled curvature, the same evaluation) and the L1 steps
+#: on top; "multi" itself is fitted by test_class_weight (with weights),
+#: test_other_solvers and test_local_scheduler_without_a_client.
+GRID_CASES = [case for case in ESTIMATORS if case != "multi"]
 
 
-@pytest.mark.parametrize("weights, dtype", GRID)
-@pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("case", list(ESTIMATORS))
-def test_same_model_as_numpy(client, case, fit_intercept, weights, dtype):
+def _fit_both(case, fit_intercept, X, weights, dtype):
+    """``(dask fit, NumPy fit, NumPy fits on permuted rows)`` of ``case`` on
+    ``X`` (a NumPy array or a CSR matrix, chunked as CHUNKS)."""
     cls, params, target = ESTIMATORS[case]
-    X, y, sw = X_DATA.astype(dtype), TARGETS[target], WEIGHTS[weights]
+    X, y, sw = X.astype(dtype), TARGETS[target], WEIGHTS[weights]
     est = cls(fit_intercept=fit_intercept, **params)
     reference = cls(**est.get_params()).fit(X, y, sample_weight=sw)
     permuted = []
@@ -109,7 +116,14 @@ def test_same_model_as_numpy(client, case, fit_intercept, weights, dtype):
     yd = da.from_array(y, chunks=CHUNKS)
     swd = None if sw is None else da.from_array(sw, chunks=CHUNKS)
     est.fit(_dask_X(X), yd, sample_weight=swd)
-    _assert_parity(est, reference, permuted)
+    return est, reference, permuted
+
+
+@pytest.mark.parametrize("weights, dtype", GRID)
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("case", GRID_CASES)
+def test_same_model_as_numpy(client, case, fit_intercept, weights, dtype):
+    _assert_parity(*_fit_both(case, fit_intercept, X_DATA, weights, dtype))
 
 
 @pytest.mark.parametrize(
@@ -131,7 +145,7 @@ def test_predictions_lazy_and_equal(client, case):
     cls, params, target = ESTIMATORS[case]
     y = TARGETS[target]
     Xd = _dask_X(X_DATA)
-    est = cls(**params).fit(Xd, y)
+    est = cls(**params).fit(X_DATA, y)  # the dask fits are test_same_model_as_numpy's
     methods = ["predict"]
     if cls is LogisticRegressionGD:
         methods += ["predict_proba", "predict_log_proba", "decision_function"]
@@ -237,21 +251,19 @@ def test_errors_name_what_is_wrong(client):
         est.predict(Xd[:, :4])
 
 
-def test_input_arrays_not_modified(client):
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 2.0, 2: 0.5}])
+def test_class_weight(client, class_weight):
+    """The NumPy fit's model; the input arrays (NumPy X under the dask
+    array, NumPy weights) are not modified."""
     X, y, sw = X_DATA.copy(), TARGETS["multi"].copy(), WEIGHTS["random"].copy()
-    LogisticRegressionGD(class_weight="balanced").fit(_dask_X(X), y, sw)
+    est = LogisticRegressionGD(class_weight=class_weight)
+    reference = LogisticRegressionGD(class_weight=class_weight).fit(X_DATA, y, sw)
+    balanced = class_weight == "balanced"  # a NumPy y, else a dask y
+    est.fit(_dask_X(X), y if balanced else da.from_array(y, chunks=CHUNKS), sw)
+    _assert_parity(est, reference)
     np.testing.assert_array_equal(X, X_DATA)
     np.testing.assert_array_equal(y, TARGETS["multi"])
     np.testing.assert_array_equal(sw, WEIGHTS["random"])
-
-
-@pytest.mark.parametrize("class_weight", ["balanced", {0: 2.0, 2: 0.5}])
-def test_class_weight(client, class_weight):
-    y, sw = TARGETS["multi"], WEIGHTS["random"]
-    est = LogisticRegressionGD(class_weight=class_weight)
-    reference = LogisticRegressionGD(class_weight=class_weight).fit(X_DATA, y, sw)
-    est.fit(_dask_X(X_DATA), da.from_array(y, chunks=CHUNKS), sw)
-    _assert_parity(est, reference)
 
 
 @pytest.mark.parametrize("scale", [1e-300, 1e300])
@@ -284,8 +296,61 @@ def test_import_without_dask():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_prepare_refuses_sparse_chunks():
-    sp = pytest.importorskip("scipy.sparse")
-    Xd = da.from_array(X_DATA, chunks=(CHUNKS, P)).map_blocks(sp.csr_matrix)
-    with pytest.raises(TypeError, match="dense chunks only"):
-        _prepare.check_X(Xd)
+#: X_DATA with about half its entries zero, as CSR
+X_CSR = sp.csr_matrix(
+    np.where(np.random.default_rng(3).uniform(size=X_DATA.shape) < 0.5, 0.0, X_DATA)
+)
+
+#: scipy.sparse chunks: each estimator's kind of fit (squared error, L1,
+#: binary, multinomial with L1), with and without intercept, the zero-weight
+#: chunk, float64; and float32 for the binary case
+SPARSE_GRID = [
+    (case, fit_intercept, np.float64)
+    for case in ["ridge", "lasso", "binary", "multi_enet"]
+    for fit_intercept in [True, False]
+] + [("binary", True, np.float32)]
+
+
+@pytest.mark.parametrize("case, fit_intercept, dtype", SPARSE_GRID)
+def test_sparse_chunks_same_model_as_numpy(client, case, fit_intercept, dtype):
+    """CSR chunks (``da.from_array`` of a CSR matrix): the in-memory CSR fit."""
+    est, reference, permuted = _fit_both(
+        case, fit_intercept, X_CSR, "zero_chunk", dtype
+    )
+    _assert_parity(est, reference, permuted)
+    dense = ESTIMATORS[case][0](**est.get_params()).fit(
+        X_CSR.toarray().astype(dtype),
+        TARGETS[ESTIMATORS[case][2]],
+        WEIGHTS["zero_chunk"],
+    )
+    _assert_parity(est, dense, permuted)
+
+
+def test_sparse_chunks_from_map_blocks_and_lazy_predictions(client):
+    """Dense chunks made CSR by ``map_blocks``; predictions on them lazy."""
+    y = TARGETS["multi"]
+    Xd = da.from_array(X_CSR.toarray(), chunks=(CHUNKS, P)).map_blocks(sp.csr_matrix)
+    est = LogisticRegressionGD().fit(Xd, y)
+    _assert_parity(est, LogisticRegressionGD().fit(X_CSR, y))
+    for name in ["predict", "predict_proba", "decision_function"]:
+        lazy = getattr(est, name)(Xd)
+        assert isinstance(lazy, da.Array), name
+        expected = getattr(est, name)(X_CSR)
+        np.testing.assert_allclose(lazy.compute(), expected, rtol=1e-12, atol=0)
+    assert est.score(Xd, y) == pytest.approx(est.score(X_CSR, y))
+
+
+class _OddChunk:
+    """A chunk type that is neither a NumPy array nor scipy.sparse."""
+
+    dtype, ndim, shape = np.dtype(np.float64), 2, (0, 0)
+
+    def __getitem__(self, key):
+        return self
+
+
+def test_chunks_neither_numpy_nor_sparse_are_refused():
+    Xd = da.from_array(X_DATA, chunks=(CHUNKS, P))
+    odd = Xd.map_blocks(np.asarray, meta=_OddChunk())
+    with pytest.raises(TypeError, match="NumPy or scipy.sparse chunks only"):
+        _prepare.check_X(odd)

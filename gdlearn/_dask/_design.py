@@ -25,8 +25,10 @@ import contextlib
 import dask
 import dask.array as da
 import numpy as np
+import scipy.sparse as sp
 
-from .._design import DesignMatrix, row_chunks
+from .._design import DesignMatrix
+from ._stats import add, aligned, merge_centred, moments, stored
 
 #: Partial sums added together by one task of the tree sum.
 FAN_IN = 8
@@ -37,22 +39,6 @@ def blocks(A):
     return list(A.to_delayed(optimize_graph=False).ravel())
 
 
-def aligned(chunk):
-    """``chunk`` as a NumPy array that BLAS reads: a chunk that arrives
-    unaligned in memory (after a transfer) is copied, as NumPy would
-    otherwise fall back from BLAS to its own loops."""
-    chunk = np.asarray(chunk)
-    return chunk if chunk.flags.aligned else np.array(chunk)
-
-
-def _add(*parts):
-    """The sum of equally shaped float64 arrays."""
-    out = np.array(parts[0], dtype=np.float64)
-    for part in parts[1:]:
-        out += part
-    return out
-
-
 def at(homes, i):
     """A context placing the tasks made in it on ``homes[i]``, the worker
     that holds chunk ``i`` of ``X`` (no placement when ``homes`` is None)."""
@@ -61,7 +47,7 @@ def at(homes, i):
     return dask.annotate(workers=[homes[i]], allow_other_workers=True)
 
 
-def tree_sum(parts, merge=_add, homes=None):
+def tree_sum(parts, merge=add, homes=None):
     """The sum (or ``merge``) of Delayed arrays, ``FAN_IN`` at a time (a
     tree of tasks); with ``homes`` (the worker of each part) each worker's
     parts first, there, so that it sends one partial sum."""
@@ -88,7 +74,7 @@ def compute(*collections):
     return dask.compute(*collections)
 
 
-def reduce_rows(task, arrays, *args, per_chunk=None, merge=_add, homes=None):
+def reduce_rows(task, arrays, *args, per_chunk=None, merge=add, homes=None):
     """``sum_i task(chunk_i of each of arrays, *args)`` as a Delayed float64
     array: ``task`` returns a float64 array of the same shape for every
     chunk. ``per_chunk`` (a list, one entry per chunk) is passed after
@@ -181,44 +167,9 @@ def _gram(chunk, D, coords, single):
     return pack(on(chunk, coords).gram(np.asarray(D), None, single))
 
 
-def _moments(chunk, weights, center):
-    """One chunk's ``[sum w, m, S]``, in float64: with ``center`` its own
-    weighted mean ``m`` and :math:`S = \\sum w (x - m)^2`, else :math:`m =
-    \\sum w x` and :math:`S = \\sum w x^2`."""
-    x, w = aligned(chunk), np.asarray(weights, dtype=np.float64).ravel()
-    pieces = row_chunks(x)  # temporaries of at most CHUNK_ENTRIES entries
-    total = w.sum()
-    first = sum((w[rows] @ x[rows] for rows in pieces), np.zeros(x.shape[1]))
-    mean = first / total if center and total > 0 else np.zeros_like(first)
-    second = np.zeros(x.shape[1])
-    for rows in pieces:
-        second += w[rows] @ np.square(x[rows] - mean if center else x[rows])
-    return np.concatenate([[total], mean if center else first, second])
-
-
-def _merge_centred(*parts):
-    """:func:`_moments` of the union of chunks, from theirs (``center``):
-    Chan's pairwise update, :math:`S = S_a + S_b + \\delta^2 s_a s_b / (s_a
-    + s_b)` with :math:`\\delta` the distance between the two means."""
-    p = (parts[0].shape[0] - 1) // 2
-    out = np.array(parts[0], dtype=np.float64)
-    for part in parts[1:]:
-        s_a, s_b = out[0], part[0]
-        if s_b == 0:
-            continue
-        if s_a == 0:
-            out[:] = part
-            continue
-        delta = part[1 : 1 + p] - out[1 : 1 + p]
-        out[1 : 1 + p] += delta * (s_b / (s_a + s_b))
-        out[1 + p :] += part[1 + p :] + delta**2 * (s_a * s_b / (s_a + s_b))
-        out[0] = s_a + s_b
-    return out
-
-
 class DaskDesignMatrix:
     """:math:`A = [(X - \\mathbf 1 c^\\top) \\operatorname{diag}(s), s_b
-    \\mathbf 1]` for a dask ``X`` of dense row chunks (one column chunk).
+    \\mathbf 1]` for a dask ``X`` of NumPy or scipy.sparse row chunks (one column chunk).
 
     Parameters are those of :class:`~gdlearn._design.DesignMatrix`.
 
@@ -305,8 +256,20 @@ class DaskDesignMatrix:
         return self.X.dtype
 
     @property
+    def sparse(self) -> bool:
+        """Whether ``X``'s chunks are scipy.sparse matrices."""
+        return sp.issparse(self.X._meta)
+
+    @property
     def entries_per_row(self) -> float:
-        return float(self.X.shape[1])
+        """The entries a pass reads per row: for sparse chunks their stored
+        entries, counted once (one round trip), as in memory."""
+        if not self.sparse:
+            return float(self.X.shape[1])
+        if "_entries" not in self.__dict__:
+            count = compute(self.reduce(stored, [self.X]))[0][0]
+            self._entries = float(count) / max(self.n_samples, 1)
+        return self._entries
 
     @property
     def starts(self):
@@ -327,7 +290,8 @@ class DaskDesignMatrix:
             intercept_scale=intercept_scale,
             spread=spread,
         )
-        other.__dict__.update({k: v for k, v in self.__dict__.items() if k == "_homes"})
+        kept = ("_homes", "_entries")
+        other.__dict__.update({k: v for k, v in self.__dict__.items() if k in kept})
         return other
 
     def take_rows(self, rows):
@@ -392,8 +356,8 @@ class DaskDesignMatrix:
 
     def stats_sum(self, weights, center):
         """The chunks' moments (see :func:`_moments`), combined, as a Delayed."""
-        merge = _merge_centred if center else _add
-        return self.reduce(_moments, [self.X, weights], center, merge=merge)
+        merge = merge_centred if center else add
+        return self.reduce(moments, [self.X, weights], center, merge=merge)
 
     def finish_stats(self, sums, center):
         """``(mean, moment)`` of ``X``'s dtype from :meth:`stats_sum`'s result,
@@ -406,7 +370,12 @@ class DaskDesignMatrix:
     def row_norms(self, metric=None):
         """:math:`\\lVert a_i \\rVert^2` (or :math:`a_i^\\top M a_i`), lazy."""
         return self.X.map_blocks(
-            _row_norms, self.coords, metric, drop_axis=1, dtype=self.dtype
+            _row_norms,
+            self.coords,
+            metric,
+            drop_axis=1,
+            dtype=self.dtype,
+            meta=np.empty(0, dtype=self.dtype),
         )
 
 

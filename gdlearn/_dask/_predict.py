@@ -1,20 +1,21 @@
 """Predictions on a dask ``X``: lazy, one task per row chunk.
 
 Each task runs the fitted estimator's own method on its chunk (a NumPy
-array), so that the predictions are the in-memory ones; the fitted
+array or a scipy.sparse matrix), so that the predictions are the in-memory ones; the fitted
 attributes travel with the graph, ``X`` stays where it is.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from ._prepare import check_X
 
 
 def _apply(chunk, estimator, name):
-    return getattr(estimator, name)(np.asarray(chunk))
+    return getattr(estimator, name)(chunk if sp.issparse(chunk) else np.asarray(chunk))
 
 
 def map_rows(estimator, method, X):

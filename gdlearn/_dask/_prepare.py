@@ -21,6 +21,7 @@ from numbers import Real
 import dask
 import dask.array as da
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
@@ -36,7 +37,8 @@ DASK_SOLVERS = ("auto", "newton", "lbfgs", "accelerated", "gd")
 
 
 def check_X(X, *, known_rows=True):
-    """``X`` as a 2-D dask array of dense float chunks with one column chunk."""
+    """``X`` as a 2-D dask array of float chunks (NumPy, or scipy.sparse:
+    each is read in CSR) with one column chunk."""
     if X.ndim != 2:
         raise ValueError(f"Expected a 2D dask array for X, got {X.ndim}D.")
     if known_rows and any(math.isnan(c) for c in X.chunks[0]):
@@ -44,10 +46,10 @@ def check_X(X, *, known_rows=True):
             "X has row chunks of unknown size (after a boolean mask, or from a "
             "dataframe): call X.compute_chunk_sizes() before fit."
         )
-    if not isinstance(X._meta, np.ndarray):
+    if not (isinstance(X._meta, np.ndarray) or sp.issparse(X._meta)):
         raise TypeError(
-            f"X's chunks are {type(X._meta).__name__}, not NumPy arrays: a dask X "
-            "takes dense chunks only."
+            f"X's chunks are {type(X._meta).__name__}: a dask X takes NumPy or "
+            "scipy.sparse chunks only."
         )
     if X.dtype.kind not in "biuf":
         raise ValueError(f"X must be numeric, not of dtype {X.dtype}.")
