@@ -1,4 +1,8 @@
-"""A fit on a dask array, where its chunks lie: X never leaves the workers.
+"""
+A fit on a dask array, where its chunks lie
+===========================================
+
+X is never gathered on the client: each pass over it is one task per chunk.
 
 A gradient is a sum over rows, so each worker can reduce its own rows of X
 to a few numbers and send only those. This script starts a local cluster of
@@ -106,7 +110,9 @@ def main():
     right.bar(["X", "moved during fit"], [X.nbytes, max(moved, 1)], color="C1")
     right.set(yscale="log", ylabel="bytes", title="what moved between workers")
     fig.tight_layout()
-    folder = Path(os.environ.get("GDLEARN_FIGURES", Path(__file__).parent / "figures"))
+    folder = Path(
+        os.environ.get("GDLEARN_FIGURES") or Path(__file__).parent / "figures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     fig.savefig(folder / "plot_dask.png", dpi=100)
 
