@@ -25,6 +25,7 @@ import sklearn.datasets as datasets
 
 from . import __version__
 from ._render import render
+from ._tables import read_frame, read_npz
 from .compare import (
     CLASSIFIERS,
     ESTIMATORS,
@@ -97,7 +98,13 @@ def _data_arguments(cmp: argparse.ArgumentParser) -> None:
         help=f"bundled scikit-learn datasets: {', '.join(sorted(BUNDLED))} "
         f"(default: {' '.join(DEFAULT_DATASETS)}); diabetes is the unscaled one",
     )
-    data.add_argument("--csv", metavar="PATH", help="a CSV file with a header row")
+    data.add_argument(
+        "--csv",
+        metavar="PATH",
+        help="a table with a header row: CSV with any delimiter, gzipped, or "
+        "parquet (read by pandas where installed; categorical columns one-hot "
+        "encoded, missing values filled with the median), or an .npz with X",
+    )
     cmp.add_argument("--target", metavar="COL", help="the CSV column to predict")
     cmp.add_argument(
         "--task",
@@ -284,7 +291,7 @@ def _check(args: argparse.Namespace) -> None:
 def _datasets(args: argparse.Namespace) -> Iterator[tuple[str, Any, Any, str]]:
     """``(name, X, y, task)`` for each dataset asked for."""
     if args.csv is not None:
-        X, y = read_csv(args.csv, args.target)
+        X, y = read_table(args.csv, args.target)
         task = infer_task(y) if args.task == "auto" else args.task
         if task == "regression":
             y = y.astype(float)
@@ -294,6 +301,22 @@ def _datasets(args: argparse.Namespace) -> Iterator[tuple[str, Any, Any, str]]:
         task, load = BUNDLED[name]
         bunch = load()
         yield name, bunch.data, bunch.target, task
+
+
+def read_table(
+    path: str | os.PathLike[str], target: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features and target of ``--csv PATH``: a ``.npz`` archive (arrays
+    ``X`` and ``target``), else a table read through pandas where it is
+    installed (:mod:`gdlearn._tables`: any delimiter, compression, parquet,
+    categorical columns, missing values), else by :func:`read_csv`."""
+    if str(path).lower().endswith(".npz"):
+        return read_npz(path, target)
+    try:
+        import pandas as pd
+    except ImportError:
+        return read_csv(path, target)
+    return read_frame(path, target, pd)
 
 
 def read_csv(
