@@ -179,6 +179,7 @@ class Solver:
                 if out.Z is not None and objective.unbounded(out.Z):
                     message = unbounded_message(it, self.unit)
                     break
+                out.Z = None  # not alive beside the next iteration's arrays
                 progress.report(it + first - 1, out.value, out.measure, out.step)
                 if out.measure <= wanted or out.done:
                     converged = True
