@@ -87,6 +87,19 @@ def objective_value(est, X, y):
     return obj.value(V)
 
 
+def logistic_data(client, n, p, chunks):
+    """A persisted ``n`` x ``p`` dask X in ``chunks`` row chunks and binary
+    labels drawn from a logistic model of it (generated on the workers)."""
+    rs = da.random.RandomState(0)
+    Xd = rs.standard_normal((n, p), chunks=(-(-n // chunks), p))
+    w = np.random.default_rng(1).normal(size=p) / np.sqrt(p)
+    logits = Xd @ w + 0.5
+    yd = rs.uniform(size=n, chunks=Xd.chunks[0]) < 1 / (1 + da.exp(-logits))
+    Xd, yd = client.persist([Xd, yd.astype(int)])
+    distributed.wait([Xd, yd])
+    return Xd, yd
+
+
 def fit_dask(client, Xd, yd, calls, **params):
     before, first = sent(client), len(calls)
     start = time.perf_counter()
@@ -109,13 +122,7 @@ def main():
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        rs = da.random.RandomState(0)
-        Xd = rs.standard_normal((n, p), chunks=(-(-n // args.chunks), p))
-        w = np.random.default_rng(1).normal(size=p) / np.sqrt(p)
-        logits = Xd @ w + 0.5
-        yd = rs.uniform(size=n, chunks=Xd.chunks[0]) < 1 / (1 + da.exp(-logits))
-        Xd, yd = client.persist([Xd, yd.astype(int)])
-        distributed.wait([Xd, yd])
+        Xd, yd = logistic_data(client, n, p, args.chunks)
         floor, reading = empty_round_trip(Xd), reading_round_trip(Xd)
         rows = []
         for params in ({}, {"solver": "lbfgs"}):

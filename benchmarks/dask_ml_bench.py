@@ -20,10 +20,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import dask.array as da
 import distributed
 import numpy as np
-from dask_bench import objective_value, sent
+from dask_bench import logistic_data, objective_value, sent
 from dask_ml.linear_model import LogisticRegression
 
 from gdlearn import LogisticRegressionGD
@@ -51,13 +50,7 @@ def main():
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        rs = da.random.RandomState(0)
-        Xd = rs.standard_normal((n, p), chunks=(-(-n // args.chunks), p))
-        w = np.random.default_rng(1).normal(size=p) / np.sqrt(p)
-        logits = Xd @ w + 0.5
-        yd = rs.uniform(size=n, chunks=Xd.chunks[0]) < 1 / (1 + da.exp(-logits))
-        Xd, yd = client.persist([Xd, yd.astype(int)])
-        distributed.wait([Xd, yd])
+        Xd, yd = logistic_data(client, n, p, args.chunks)
         fits = [("gdlearn", "auto", *timed(client, LogisticRegressionGD(), Xd, yd))]
         for solver in ("newton", "lbfgs", "admm"):
             extra = {"max_iter": args.admm_iter} if solver == "admm" else {}

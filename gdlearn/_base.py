@@ -216,7 +216,7 @@ class GDMixin(StochasticMixin):
             Y, sample_weight, loss, by_class = self._encode_targets(
                 y, sample_weight, partial
             )
-        if by_class or getattr(self, "class_weight", None) is not None:
+        if getattr(self, "class_weight", None) is not None:
             name = "sample_weight times class_weight"
             sample_weight, again = rescale(sample_weight, name)
             exponent += by_class + again
