@@ -6,6 +6,7 @@
     gdlearn compare --dataset digits --scale --repeat 5
     gdlearn compare --csv data.csv --target price --estimator ridge lasso
     gdlearn compare --format markdown --plot loss_curves.png
+    gdlearn compare --estimator logistic --solver newton lbfgs --sklearn-solver lbfgs
 
 ``python -m gdlearn`` is the same command. See :mod:`gdlearn.compare` for
 what each row means and how the regularization is matched.
@@ -24,7 +25,9 @@ import numpy as np
 import sklearn.datasets as datasets
 
 from . import __version__
-from ._render import render
+from ._candidates import GDLEARN_SOLVERS, check_solvers, sklearn_solver_names
+from ._progress import Progress
+from ._render import WIDTH, render
 from ._tables import read_frame, read_npz
 from .compare import (
     CLASSIFIERS,
@@ -149,6 +152,26 @@ def _model_arguments(cmp: argparse.ArgumentParser) -> None:
         default=1.0,
         help="logistic regression C; inf for no penalty (default: 1)",
     )
+    cmp.add_argument(
+        "--solver",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help=f"gdlearn solvers to run: {', '.join(GDLEARN_SOLVERS)} "
+        "(default: auto, accelerated, the subgradient method for lasso and "
+        "elastic net, sgd)",
+    )
+    names = {sklearn_solver_names(e): e for e in ESTIMATORS}
+    cmp.add_argument(
+        "--sklearn-solver",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help="scikit-learn solvers to run, each in the groups that take it: "
+        + "; ".join(f"{e[:-2]}: {', '.join(n)}" for n, e in names.items())
+        + " (lstsq: LinearRegression, cd: coordinate descent, sgd: "
+        "SGDRegressor/SGDClassifier; default: all but Ridge's lbfgs)",
+    )
 
 
 def _output_arguments(cmp: argparse.ArgumentParser) -> None:
@@ -172,6 +195,12 @@ def _output_arguments(cmp: argparse.ArgumentParser) -> None:
         help="output format (default: table)",
     )
     cmp.add_argument(
+        "--wide",
+        action="store_true",
+        help=f"name each fit by its class and parameters, at full width "
+        f"(default: a table within {WIDTH} columns)",
+    )
+    cmp.add_argument(
         "--output",
         metavar="FILE",
         help="write the comparison to FILE instead of standard output",
@@ -193,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _pyplot()
         wanted = estimator_names(args.estimator or ESTIMATORS)
+        check_solvers(args.solver or (), wanted, "--solver", sklearn=False)
+        check_solvers(
+            args.sklearn_solver or (), wanted, "--sklearn-solver", sklearn=True
+        )
         with _destination(args.output) as out:
             rows = _run(args, wanted, out)
         if args.plot:
@@ -219,54 +252,47 @@ def _destination(path: str | None) -> Iterator[TextIO]:
 
 def _run(args: argparse.Namespace, wanted: list[str], out: TextIO) -> list[dict]:
     """Every dataset's comparison; a table (or markdown) printed group by
-    group as each is done, CSV and JSON at the end; a progress line on a
-    terminal's stderr."""
+    group as each is done, CSV and JSON at the end; the progress on a
+    terminal's stderr (:mod:`gdlearn._progress`)."""
     rows: list[dict[str, Any]] = []
     streaming = args.format in ("table", "markdown")
-    tty = sys.stderr.isatty()
+    style = dict(scaled=args.scale, wide=args.wide)
     for name, X, y, task in _datasets(args):
         applicable = REGRESSORS if task == "regression" else CLASSIFIERS
         estimators = [e for e in wanted if e in applicable]
-        for done, group in enumerate(
-            compare_groups(
-                X,
-                y,
-                task=task,
-                estimators=estimators,
-                scale=args.scale,
-                alpha=args.alpha,
-                l1_ratio=args.l1_ratio,
-                C=args.C,
-                test_size=args.test_size,
-                repeat=args.repeat,
-                dataset=name,
-            ),
-            start=1,
-        ):
-            if tty:
-                print(
-                    f"\r{name}: {done}/{len(estimators)} groups",
-                    end="",
-                    file=sys.stderr,
-                )
-            if streaming:
-                print(
-                    ("\n" if rows else "")
-                    + render(group, args.format, scaled=args.scale),
-                    end="",
-                    file=out,
-                    flush=True,
-                )
-            rows += group
-        if tty and estimators:
-            print(file=sys.stderr)
+        progress = Progress(sys.stderr, len(estimators), name)
+        groups = compare_groups(
+            X,
+            y,
+            task=task,
+            estimators=estimators,
+            scale=args.scale,
+            alpha=args.alpha,
+            l1_ratio=args.l1_ratio,
+            C=args.C,
+            test_size=args.test_size,
+            repeat=args.repeat,
+            dataset=name,
+            solvers=args.solver,
+            sklearn_solvers=args.sklearn_solver,
+        )
+        try:
+            for group in groups:
+                if streaming:
+                    progress.clear()
+                    text = render(group, args.format, **style)
+                    print(("\n" if rows else "") + text, end="", file=out, flush=True)
+                progress.update()
+                rows += group
+        finally:
+            progress.close()
     if not rows:
         raise UsageError(
             f"no dataset given suits {', '.join(wanted)} (the classifier needs "
             "a classification dataset, the regressors a regression one)"
         )
     if not streaming:
-        print(render(rows, args.format, scaled=args.scale), end="", file=out)
+        print(render(rows, args.format, **style), end="", file=out)
     return rows
 
 

@@ -45,21 +45,14 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sklearn.linear_model as sk
 from scipy.special import log_expit, logsumexp
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from .linear_model import (
-    ElasticNetGD,
-    LassoGD,
-    LinearRegressionGD,
-    LogisticRegressionGD,
-    RidgeGD,
-)
+from ._candidates import candidates
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
 
     from numpy.typing import ArrayLike
     from sklearn.base import BaseEstimator
@@ -121,83 +114,6 @@ def group_title(
         "ElasticNetGD": f"elastic net alpha={alpha:g} l1_ratio={l1_ratio:g}",
         "LogisticRegressionGD": f"logistic C={C:g}",
     }[name]
-
-
-def candidates(
-    name: str,
-    *,
-    alpha: float = 1.0,
-    l1_ratio: float = 0.5,
-    C: float = 1.0,
-    n_samples: int,
-    n_classes: int = 0,
-    n_outputs: int = 1,
-) -> list[BaseEstimator]:
-    """Unfitted estimators minimizing the objective of gdlearn's ``name``:
-    gdlearn's own first (its default solver, then the alternatives), then
-    scikit-learn's solvers, then gdlearn's and scikit-learn's SGD (with
-    matched regularization) side by side.
-    """
-    n = n_samples
-    sgd = n_outputs == 1
-    if name == "LinearRegressionGD":
-        return [
-            LinearRegressionGD(),
-            LinearRegressionGD(solver="accelerated"),
-            sk.LinearRegression(),
-            LinearRegressionGD(solver="sgd", random_state=0),
-            *([sk.SGDRegressor(penalty=None)] if sgd else []),
-        ]
-    if name == "RidgeGD":
-        solvers: tuple[str, ...] = (
-            "auto",
-            "svd",
-            "cholesky",
-            "lsqr",
-            "sparse_cg",
-            "sag",
-            "saga",
-        )
-        return [
-            RidgeGD(alpha=alpha),
-            RidgeGD(alpha=alpha, solver="accelerated"),
-            *(sk.Ridge(alpha=alpha, solver=s) for s in solvers),
-            RidgeGD(alpha=alpha, solver="sgd", random_state=0),
-            *([sk.SGDRegressor(penalty="l2", alpha=alpha / n)] if sgd else []),
-        ]
-    if name == "LassoGD":
-        return [
-            LassoGD(alpha=alpha),
-            LassoGD(alpha=alpha, solver="accelerated"),
-            LassoGD(alpha=alpha, l1_method="subgradient"),
-            sk.Lasso(alpha=alpha),
-            LassoGD(alpha=alpha, solver="sgd", random_state=0),
-            *([sk.SGDRegressor(penalty="l1", alpha=alpha)] if sgd else []),
-        ]
-    if name == "ElasticNetGD":
-        return [
-            ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio),
-            ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, solver="accelerated"),
-            ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, l1_method="subgradient"),
-            sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio),
-            ElasticNetGD(alpha=alpha, l1_ratio=l1_ratio, solver="sgd", random_state=0),
-            *(
-                [sk.SGDRegressor(penalty="elasticnet", alpha=alpha, l1_ratio=l1_ratio)]
-                if sgd
-                else []
-            ),
-        ]
-    solvers = ("lbfgs", "newton-cholesky", "newton-cg", "sag", "saga")
-    binary = n_classes == 2
-    penalty = {"penalty": None} if math.isinf(C) else {"alpha": 1 / (C * n)}
-    return [
-        LogisticRegressionGD(C=C),
-        LogisticRegressionGD(C=C, solver="accelerated"),
-        *(sk.LogisticRegression(C=C, solver=s) for s in solvers),
-        *([sk.LogisticRegression(C=C, solver="liblinear")] if binary else []),
-        LogisticRegressionGD(C=C, solver="sgd", random_state=0),
-        *([sk.SGDClassifier(loss="log_loss", **penalty)] if binary else []),
-    ]
 
 
 def objective(
@@ -287,6 +203,8 @@ def compare_groups(
     repeat: int = 1,
     random_state: int = 0,
     dataset: str = "data",
+    solvers: Sequence[str] | None = None,
+    sklearn_solvers: Sequence[str] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Fit each gdlearn estimator beside its scikit-learn counterparts, one
     group at a time: a list of rows (dicts with keys :data:`COLUMNS`, and the
@@ -315,6 +233,10 @@ def compare_groups(
         Seed of the train/test split.
     dataset : str, default='data'
         Name written in the rows.
+    solvers, sklearn_solvers : list of str, default=None
+        gdlearn's and scikit-learn's solvers to run (names in
+        :mod:`gdlearn._candidates`: those of the ``solver`` parameters, 'lstsq',
+        'cd' and 'sgd'); None runs the default set.
 
     Yields
     ------
@@ -346,6 +268,8 @@ def compare_groups(
                 n_samples=len(y),
                 n_classes=n_classes,
                 n_outputs=n_outputs,
+                solvers=solvers,
+                sklearn_solvers=sklearn_solvers,
             )
         ]
         _fill_gaps(group)

@@ -30,10 +30,10 @@ def test_default_command_compares_all_five_estimators(capsys):
         "wine (raw features): logistic C=1",
     ):
         assert title in out
-    for name in ("LinearRegressionGD()", "RidgeGD()", "LassoGD()", "ElasticNetGD()"):
-        assert f"\n{name} " in out
-    assert out.count("\nLogisticRegressionGD() ") == 2
-    assert "Ridge(solver='sag')" in out and "SGDRegressor(" in out
+    assert out.count("\ngdlearn auto (newton) ") == 6  # one per group
+    assert "\nsklearn sag " in out and "\nsklearn sgd " in out
+    assert out.count("\ngdlearn subgradient ") == 2  # lasso, elastic net
+    assert max(map(len, out.splitlines())) <= 100
 
 
 def _csv(path, header, rows):
@@ -67,12 +67,12 @@ def test_formats(capsys, fmt):
     elif fmt == "markdown":
         lines = out.splitlines()
         assert lines[0] == "**iris (raw features): logistic C=1**"
-        assert lines[2].startswith("| estimator | objective | rel. gap |")
-        assert lines[4].startswith("| `LogisticRegressionGD()` |")
+        assert lines[2].startswith("| fit | objective | rel. gap | Δcoef |")
+        assert lines[4].startswith("| `gdlearn auto (newton)` |")
     else:
         lines = out.splitlines()
-        assert lines[1].split()[:3] == ["estimator", "objective", "rel."]
-        assert lines[2].startswith("LogisticRegressionGD() ")
+        assert lines[1].split()[:4] == ["fit", "objective", "rel.", "gap"]
+        assert lines[2].startswith("gdlearn auto (newton) ")
 
 
 def test_csv_input_regression_and_labels(capsys, tmp_path):
@@ -87,7 +87,7 @@ def test_csv_input_regression_and_labels(capsys, tmp_path):
     rows = [[*x, label] for x, label in zip(X.tolist(), labels, strict=True)]
     path = _csv(tmp_path / "iris.csv", ["a", "b", "c", "d", "species"], rows)
     status, out, _ = run(capsys, "compare", "--csv", path, "--target", "species")
-    assert status == 0 and "logistic C=1" in out and "test accuracy" in out
+    assert status == 0 and "logistic C=1" in out and "test acc " in out
 
 
 def test_infer_task():
@@ -259,3 +259,176 @@ def test_without_pandas_the_csv_reader_is_used(capsys, tmp_path, monkeypatch):
     path.write_bytes(b"a,b,target\n1,x,0\n2,3,1\n")
     status, _, err = run(capsys, "compare", "--csv", str(path), "--target", "target")
     assert status == 2 and "column 'b' is not numeric" in err
+
+
+def _widths(text):
+    return max(map(len, text.splitlines()))
+
+
+def test_wide_names_each_fit_by_its_class_and_parameters(capsys):
+    argv = ["compare", "--dataset", "breast_cancer", "--repeat", "1"]
+    status, out, _ = run(capsys, *argv, "--wide")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[1].split()[:5] == ["estimator", "objective", "rel.", "gap", "max"]
+    assert lines[2].startswith("LogisticRegressionGD() ")
+    assert "\nLogisticRegression(solver='saga') " in out
+    assert "ConvergenceWarning" in out and _widths(out) > 100
+
+
+def test_table_of_a_long_path_keeps_within_100_columns(capsys, tmp_path):
+    """Long column names, a long file name, a long error: every line printed
+    (stdout and stderr) within 100 columns, the group's title kept whole."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    header = [f"a_rather_long_feature_name_number_{j}_of_three" for j in range(3)]
+    folder = tmp_path / ("a_folder_with_a_long_name_" * 3)
+    folder.mkdir()
+    y = X @ [1.0, -2.0, 0.5]
+    rows = np.column_stack([X, y]).tolist()
+    path = _csv(folder / "measurements_2026.csv", [*header, "target_value"], rows)
+    argv = ["compare", "--csv", path, "--target", "target_value", "--repeat", "1"]
+    status, out, err = run(capsys, *argv, "--solver", "auto", "lbfgs")
+    assert status == 0
+    assert (
+        "measurements_2026.csv (raw features): elastic net alpha=1 l1_ratio=0.5" in out
+    )
+    lbfgs = [line for line in out.splitlines() if "gdlearn lbfgs " in line]
+    assert ["ValueError: solver='lb" in line for line in lbfgs] == [0, 0, 1, 1]
+    assert _widths(out) <= 100 and (not err or _widths(err) <= 100)
+
+
+@pytest.mark.parametrize(
+    ("argv", "gdlearn", "sklearn"),
+    [
+        (["--solver", "newton", "lbfgs"], ["newton", "lbfgs"], None),
+        (["--sklearn-solver", "saga", "sgd"], None, ["saga", "sgd"]),
+        (
+            ["--solver", "gd", "--sklearn-solver", "newton-cg", "--solver", "sgd"],
+            ["gd", "sgd"],
+            ["newton-cg"],
+        ),
+    ],
+)
+def test_solver_runs_only_the_solvers_chosen(capsys, argv, gdlearn, sklearn):
+    base = ["compare", "--dataset", "breast_cancer", "--repeat", "1", "--format"]
+    status, out, _ = run(capsys, *base, "json", *argv)
+    assert status == 0
+    models = [r["estimator"] for r in json.loads(out)]
+    ours = [m for m in models if m.startswith("LogisticRegressionGD")]
+    theirs = [m for m in models if not m.startswith("LogisticRegressionGD")]
+    default_ours = ["auto", "accelerated", "sgd"]
+    assert [_solver(m) for m in ours] == (gdlearn or default_ours)
+    default_theirs = ["lbfgs", "newton-cholesky", "newton-cg", "sag", "saga"]
+    default_theirs += ["liblinear", "sgd"]
+    assert [_solver(m) for m in theirs] == (sklearn or default_theirs)
+
+
+def _solver(label):
+    if label.startswith("SGD"):
+        return "sgd"
+    found = label.split("solver='")
+    return (
+        found[1].split("'")[0]
+        if len(found) > 1
+        else {
+            "LogisticRegressionGD()": "auto",
+            "LogisticRegression()": "lbfgs",
+        }[label]
+    )
+
+
+def test_sklearn_solver_fits_each_group_that_takes_it(capsys):
+    argv = ["compare", "--dataset", "diabetes", "--repeat", "1", "--format", "csv"]
+    status, out, _ = run(capsys, *argv, "--solver", "newton", "--sklearn-solver", "cd")
+    assert status == 0
+    models = [r["estimator"] for r in csv.DictReader(io.StringIO(out))]
+    assert models == [
+        "LinearRegressionGD(solver='newton')",
+        "RidgeGD(solver='newton')",
+        "LassoGD(solver='newton')",
+        "Lasso()",
+        "ElasticNetGD(solver='newton')",
+        "ElasticNet()",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--solver", "adam"], "--solver: unknown solver 'adam'"),
+        (["--sklearn-solver", "newton"], "--sklearn-solver: unknown solver 'newton'"),
+        (
+            ["--estimator", "lasso", "--sklearn-solver", "saga"],
+            "--sklearn-solver: unknown solver 'saga' for LassoGD; choose from cd, sgd",
+        ),
+    ],
+)
+def test_bad_solver_names_get_one_line_naming_the_option(capsys, argv, message):
+    status, out, err = run(capsys, "compare", *argv)
+    assert status == 2 and out == "" and message in err
+    assert err.count("\n") == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("with_tqdm", [False, True])
+def test_progress_on_a_terminal_only(capsys, monkeypatch, with_tqdm):
+    """A tqdm bar where tqdm is installed, else a plain line; on a terminal's
+    stderr only (a pipe, here capsys, gets nothing)."""
+    from gdlearn import _progress
+
+    drawn = []
+
+    class FakeBar:
+        def __init__(self, *, total, desc, file, **_):
+            drawn.append(("new", total, desc))
+            self.file = file
+
+        def update(self):
+            drawn.append("update")
+
+        def clear(self):
+            drawn.append("clear")
+
+        def refresh(self):
+            pass
+
+        def close(self):
+            drawn.append("close")
+
+    monkeypatch.setattr(_progress, "_tqdm", lambda: FakeBar if with_tqdm else None)
+    argv = ["compare", "--dataset", "diabetes", "--repeat", "1", "--solver", "newton"]
+    argv += ["--sklearn-solver", "lstsq", "cd", "cholesky"]
+    status, _, err = run(capsys, *argv)
+    assert status == 0 and err == "" and drawn == []  # not a terminal
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "elastic net" in out
+    if with_tqdm:
+        assert drawn == [("new", 4, "diabetes")] + ["clear", "update"] * 4 + ["close"]
+        assert terminal.getvalue() == ""
+    else:
+        shown = terminal.getvalue()
+        for done in range(5):
+            assert f"\rdiabetes: {done}/4 groups" in shown
+        assert shown.endswith("\r")  # the line taken off at the end
+
+
+def test_progress_with_the_real_tqdm(monkeypatch):
+    tqdm = pytest.importorskip("tqdm")
+    from gdlearn._progress import Progress
+
+    terminal = _Terminal()
+    progress = Progress(terminal, 3, "wine")
+    assert isinstance(progress.bar, tqdm.tqdm)
+    for _ in range(3):
+        progress.clear()
+        progress.update()
+    progress.close()
+    assert "wine" in terminal.getvalue() and "3/3" in terminal.getvalue()
