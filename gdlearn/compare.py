@@ -257,20 +257,17 @@ def compare_groups(
         raise ValueError(f"{', '.join(wrong)} does not apply to {task} ({dataset})")
     X, X_test, y, y_test = _split(X, y, task, test_size, scale, random_state)
     shared = dict(alpha=alpha, l1_ratio=l1_ratio, C=C)
-    n_classes = len(np.unique(y)) if task == "classification" else 0
-    n_outputs = 1 if y.ndim == 1 else y.shape[1]
+    fits = dict(
+        n_samples=len(y),
+        n_classes=len(np.unique(y)) if task == "classification" else 0,
+        n_outputs=1 if y.ndim == 1 else y.shape[1],
+        solvers=solvers,
+        sklearn_solvers=sklearn_solvers,
+    )
     for name in names:
         group = [
             _row(name, model, (X, y), (X_test, y_test), task, repeat, dataset, shared)
-            for model in candidates(
-                name,
-                **shared,
-                n_samples=len(y),
-                n_classes=n_classes,
-                n_outputs=n_outputs,
-                solvers=solvers,
-                sklearn_solvers=sklearn_solvers,
-            )
+            for model in candidates(name, **shared, **fits)
         ]
         _fill_gaps(group)
         yield group
