@@ -232,11 +232,9 @@ def compare_groups(
     random_state : int, default=0
         Seed of the train/test split.
     dataset : str, default='data'
-        Name written in the rows.
+        Name in the rows.
     solvers, sklearn_solvers : list of str, default=None
-        gdlearn's and scikit-learn's solvers to run (names in
-        :mod:`gdlearn._candidates`: those of the ``solver`` parameters, 'lstsq',
-        'cd' and 'sgd'); None runs the default set.
+        gdlearn's and scikit-learn's solvers to run (:func:`candidates`).
 
     Yields
     ------
