@@ -220,8 +220,7 @@ def compare_groups(
         gdlearn estimators to compare (see :func:`estimator_names`); None
         takes every one that applies to ``task``.
     scale : bool, default=False
-        Standardize the features (a ``StandardScaler`` fitted on the training
-        part) before fitting; False fits the raw features.
+        Standardize the features first (by the training part's statistics).
     alpha, l1_ratio, C : float
         Regularization of the groups (module docstring).
     test_size : float in [0, 1), default=0.25
@@ -234,7 +233,8 @@ def compare_groups(
     dataset : str, default='data'
         Name in the rows.
     solvers, sklearn_solvers : list of str, default=None
-        gdlearn's and scikit-learn's solvers to run (:func:`candidates`).
+        Solvers to run, named as ``gdlearn compare --solver`` and
+        ``--sklearn-solver`` name them; None runs the default set.
 
     Yields
     ------
