@@ -37,7 +37,7 @@ def _cell(key: str, row: dict[str, Any], wide: bool = True) -> str:
     if not wide and key == "objective" and isinstance(value, float):
         return "-" if math.isnan(value) else f"{value:.8g}"
     if key == "warnings":
-        return row["error"] or (value if wide else value.replace("Warning", ""))
+        return row["error"] or value
     if key == "n_iter":
         return "-" if value is None else str(value)
     if isinstance(value, float):
@@ -116,12 +116,16 @@ def _table(
     title: str, headers: list[str], cells: list[list[str]], width: int | None = None
 ) -> str:
     """Fixed-width columns: text left-aligned (first and last), numbers right;
-    within ``width`` columns, where given, by cutting the first and the
-    last column, marked '…'."""
+    within ``width`` columns, where given, by dropping 'Warning' from the
+    warnings' names, then cutting the first and the last column, marked '…'."""
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     text = {0, len(headers) - 1}
     if width is not None:
         rest = width - sum(widths[1:-1]) - 2 * (len(widths) - 1)
+        if widths[0] + widths[-1] > rest:  # 'ConvergenceWarning' -> 'Convergence'
+            for row in cells:
+                row[-1] = row[-1].replace("Warning", "")
+            widths[-1] = max(len(headers[-1]), *(len(c[-1]) for c in cells))
         widths[0] = min(widths[0], max(rest - min(widths[-1], 11), 12))
         widths[-1] = min(widths[-1], max(rest - widths[0], 1))
         headers = [_cut(h, w) for h, w in zip(headers, widths, strict=True)]
