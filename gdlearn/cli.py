@@ -161,16 +161,18 @@ def _model_arguments(cmp: argparse.ArgumentParser) -> None:
         "(default: auto, accelerated, the subgradient method for lasso and "
         "elastic net, sgd)",
     )
-    names = {sklearn_solver_names(e): e for e in ESTIMATORS}
+    names: dict[tuple[str, ...], list[str]] = {}
+    for e in ESTIMATORS:
+        names.setdefault(sklearn_solver_names(e), []).append(e[:-2])
     cmp.add_argument(
         "--sklearn-solver",
         nargs="+",
         action="extend",
         metavar="NAME",
         help="scikit-learn solvers to run, each in the groups that take it: "
-        + "; ".join(f"{e[:-2]}: {', '.join(n)}" for n, e in names.items())
-        + " (lstsq: LinearRegression, cd: coordinate descent, sgd: "
-        "SGDRegressor/SGDClassifier; default: all but Ridge's lbfgs)",
+        + "; ".join(f"{', '.join(e)}: {', '.join(n)}" for n, e in names.items())
+        + " (cd: coordinate descent, sgd: SGDRegressor/SGDClassifier; "
+        "default: all but Ridge's lbfgs)",
     )
 
 

@@ -432,3 +432,12 @@ def test_progress_with_the_real_tqdm(monkeypatch):
         progress.update()
     progress.close()
     assert "wine" in terminal.getvalue() and "3/3" in terminal.getvalue()
+
+
+def test_help_lists_the_solver_names_of_each_group():
+    parser = cli.build_parser()
+    (compare,) = parser._subparsers._group_actions[0].choices.values()
+    text = " ".join(compare.format_help().split())
+    assert "auto, newton, lbfgs, accelerated, gd, sgd" in text
+    assert "Lasso, ElasticNet: cd, sgd" in text
+    assert "LogisticRegression: lbfgs, liblinear, newton-cg, newton-cholesky" in text
