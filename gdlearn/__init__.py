@@ -19,6 +19,7 @@ from .linear_model import (
     LogisticRegressionGD,
     LogisticRegressionGDCV,
     RidgeGD,
+    RidgeGDCV,
 )
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "LogisticRegressionGD",
     "LogisticRegressionGDCV",
     "RidgeGD",
+    "RidgeGDCV",
     "__version__",
     "alpha_grid",
     "check_gradient",

@@ -13,6 +13,7 @@ from gdlearn import (
     LogisticRegressionGD,
     LogisticRegressionGDCV,
     RidgeGD,
+    RidgeGDCV,
 )
 
 ESTIMATORS = [
@@ -50,6 +51,8 @@ ESTIMATORS = [
     LassoGDCV(),
     ElasticNetGDCV(l1_ratio=[0.5, 1.0], alphas=10),
     LogisticRegressionGDCV(),
+    RidgeGDCV(),
+    RidgeGDCV(cv=3),
 ]
 
 

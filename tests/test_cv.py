@@ -22,6 +22,7 @@ from gdlearn import (
     LassoGDCV,
     LogisticRegressionGD,
     LogisticRegressionGDCV,
+    RidgeGDCV,
     alpha_grid,
     regularization_path,
 )
@@ -210,3 +211,57 @@ def test_logistic_cv_l1_ratios_grid():
     assert (gd.C_, gd.l1_ratio_) == (gd.Cs_[best[0]], gd.l1_ratios_[best[1]])
     single = LogisticRegressionGD(C=gd.C_, l1_ratio=gd.l1_ratio_, tol=1e-12).fit(X, y)
     assert relative(gd.coef_, single.coef_) < 1e-9
+
+
+RIDGE_ALPHAS = np.logspace(-4, 2, 13)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"fit_intercept": False},
+        {"scoring": "r2"},
+        {"cv": 5},
+        {"cv": 4, "scoring": "neg_mean_absolute_error"},
+    ],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_cv_matches_sklearn(options, weighted):
+    X, y = diabetes()
+    fit = {"sample_weight": weights(len(y))} if weighted else {}
+    ref = sk.RidgeCV(alphas=RIDGE_ALPHAS, **options).fit(X, y, **fit)
+    gd = RidgeGDCV(alphas=RIDGE_ALPHAS, **options).fit(X, y, **fit)
+    assert gd.alpha_ == ref.alpha_
+    assert gd.best_score_ == pytest.approx(ref.best_score_, rel=1e-9)
+    assert relative(gd.coef_, ref.coef_) < 1e-8
+    assert gd.intercept_ == pytest.approx(ref.intercept_, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"alpha_per_target": True},
+        {"store_cv_results": True},
+        {"store_cv_results": True, "scoring": "r2"},
+    ],
+)
+def test_ridge_loo_wide_multi_target(options):
+    X, Y = make_regression(40, 60, n_targets=3, noise=20.0, random_state=0)
+    ref = sk.RidgeCV(alphas=RIDGE_ALPHAS * 1e3, **options).fit(X, Y)
+    gd = RidgeGDCV(alphas=RIDGE_ALPHAS * 1e3, **options).fit(X, Y)
+    np.testing.assert_array_equal(gd.alpha_, ref.alpha_)
+    np.testing.assert_allclose(gd.best_score_, ref.best_score_, rtol=1e-8)
+    assert relative(gd.coef_, ref.coef_) < 1e-8
+    if "store_cv_results" in options:
+        assert gd.cv_results_.shape == ref.cv_results_.shape
+        assert relative(gd.cv_results_, ref.cv_results_) < 1e-8
+
+
+def test_ridge_cv_bad_options():
+    X, y = diabetes()
+    with pytest.raises(ValueError, match="alphas"):
+        RidgeGDCV(alphas=[0.0, 1.0]).fit(X, y)
+    with pytest.raises(ValueError, match="cv=None"):
+        RidgeGDCV(cv=3, store_cv_results=True).fit(X, y)

@@ -24,6 +24,7 @@ from ._elastic_net import ElasticNetGD, LassoGD
 from ._least_squares import LinearRegressionGD, RidgeGD
 from ._logistic import LogisticRegressionGD
 from ._logistic_cv import LogisticRegressionGDCV
+from ._ridge_cv import RidgeGDCV
 
 __all__ = [
     "ElasticNetGD",
@@ -34,4 +35,5 @@ __all__ = [
     "LogisticRegressionGD",
     "LogisticRegressionGDCV",
     "RidgeGD",
+    "RidgeGDCV",
 ]

@@ -211,7 +211,10 @@ class LogisticRegressionGDCV(ClassifierMixin, BaseEstimator):
         )
         paths = np.array(
             [
-                [_with_intercept(c, b, self.fit_intercept) for c, b in zip(r[1], r[2])]
+                [
+                    _with_intercept(c, b, self.fit_intercept)
+                    for c, b in zip(r[1], r[2], strict=True)
+                ]
                 for r in results
             ]
         )  # (n_l1 * n_folds, n_cs, n_rows, n_dof)
@@ -226,7 +229,7 @@ class LogisticRegressionGDCV(ClassifierMixin, BaseEstimator):
         values = compute_class_weight(
             "balanced", classes=self.classes_, y=y, sample_weight=sample_weight
         )
-        return dict(zip(self.classes_, values))
+        return dict(zip(self.classes_, values, strict=True))
 
     def _choose(self, X, y, sample_weight, class_weight):
         """``C_`` and ``l1_ratio_``, and the final model (refitted or averaged)."""
@@ -243,7 +246,11 @@ class LogisticRegressionGDCV(ClassifierMixin, BaseEstimator):
             np.argmax(flat, axis=1), (self.Cs_.size, self.l1_ratios_.size)
         )
         W = np.mean(
-            [self.coefs_paths_[i, r, c] for i, (c, r) in enumerate(zip(*best))], axis=0
+            [
+                self.coefs_paths_[i, r, c]
+                for i, (c, r) in enumerate(zip(*best, strict=True))
+            ],
+            axis=0,
         )
         self.C_ = float(np.mean(self.Cs_[best[0]]))
         self.l1_ratio_ = float(np.mean(self.l1_ratios_[best[1]]))
