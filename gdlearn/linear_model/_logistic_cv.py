@@ -19,7 +19,71 @@ from ._docs import DOC_LINK_TEMPLATE
 from ._logistic import LogisticRegressionGD
 
 
-class LogisticRegressionGDCV(ClassifierMixin, BaseEstimator):
+class _FinalModel:
+    """Predictions of a CV classifier by its final model, ``self._final``."""
+
+    def decision_function(self, X):
+        """Raw predictions ``X @ coef_.T + intercept_`` (1-D for two classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        return self._model().decision_function(self._check(X))
+
+    def predict(self, X):
+        """Class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return self._model().predict(self._check(X))
+
+    def predict_proba(self, X):
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        return self._model().predict_proba(self._check(X))
+
+    def predict_log_proba(self, X):
+        """Logarithms of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        return np.log(self.predict_proba(X))
+
+    def _model(self):
+        check_is_fitted(self)
+        return self._final
+
+    def _check(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, accept_sparse=ACCEPT_SPARSE, reset=False)
+
+
+class LogisticRegressionGDCV(_FinalModel, ClassifierMixin, BaseEstimator):
     """Logistic regression with ``C`` (and ``l1_ratio``) chosen by
     cross-validation along warm-started paths, with
     :class:`~sklearn.linear_model.LogisticRegressionCV`'s parameters.
@@ -267,58 +331,6 @@ class LogisticRegressionGDCV(ClassifierMixin, BaseEstimator):
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         return get_scorer(self.scoring)(fit, X, y, **kwargs)
 
-    def decision_function(self, X):
-        """Raw predictions ``X @ coef_.T + intercept_`` (1-D for two classes).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-        """
-        return self._model().decision_function(self._check(X))
-
-    def predict(self, X):
-        """Class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        return self._model().predict(self._check(X))
-
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        return self._model().predict_proba(self._check(X))
-
-    def predict_log_proba(self, X):
-        """Logarithms of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        return np.log(self.predict_proba(X))
-
     def score(self, X, y, sample_weight=None):
         """The ``scoring`` (accuracy if None) of the model on ``(X, y)``.
 
@@ -333,14 +345,6 @@ class LogisticRegressionGDCV(ClassifierMixin, BaseEstimator):
         score : float
         """
         return self._score_fit(self, X, y, sample_weight)
-
-    def _model(self):
-        check_is_fitted(self)
-        return self._final
-
-    def _check(self, X):
-        check_is_fitted(self)
-        return validate_data(self, X, accept_sparse=ACCEPT_SPARSE, reset=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
