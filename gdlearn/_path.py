@@ -90,7 +90,7 @@ def _fit_along(estimator, param, grid, X, y, sample_weight, visit=None):
     n = len(grid)
     coefs, intercepts, n_iters = [None] * n, [None] * n, [0] * n
     for index in _penalty_order(param, grid):
-        fit.set_params(**{param: float(grid[index])})
+        setattr(fit, param, float(grid[index]))  # set_params: validated by fit
         fit.fit(X, y, sample_weight=sample_weight)
         coefs[index] = np.array(fit.coef_, dtype=np.float64, copy=True)
         intercepts[index] = np.array(fit.intercept_, dtype=np.float64, copy=True)
