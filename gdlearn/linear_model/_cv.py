@@ -72,7 +72,33 @@ _CV_ATTRIBUTES = """\
     feature_names_in_ : ndarray of shape (`n_features_in_`,)"""
 
 
-class _PathCV(RegressorMixin, BaseEstimator):
+class LinearRegressorCV(RegressorMixin, BaseEstimator):
+    """Predictions and tags of the CV regressors, from ``coef_`` and ``intercept_``."""
+
+    _doc_link_module, _doc_link_template = "gdlearn", DOC_LINK_TEMPLATE
+
+    def predict(self, X):
+        """Predictions ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=ACCEPT_SPARSE, reset=False)
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class _PathCV(LinearRegressorCV):
     """The CV machinery of :class:`LassoGDCV` and :class:`ElasticNetGDCV`."""
 
     _parameter_constraints = {
@@ -87,7 +113,6 @@ class _PathCV(RegressorMixin, BaseEstimator):
         "positive": ["boolean"],
         "solver": [StrOptions({"auto", "newton", "accelerated", "gd"})],
     }
-    _doc_link_module, _doc_link_template = "gdlearn", DOC_LINK_TEMPLATE
 
     def _inner(self, l1_ratio):
         params = dict(
@@ -179,26 +204,6 @@ class _PathCV(RegressorMixin, BaseEstimator):
         self.dual_gap_, self.n_iter_ = final.dual_gap_, final.n_iter_
         if l1_ratio is not None:
             self.l1_ratio_ = float(l1_ratio)
-
-    def predict(self, X):
-        """Predictions ``X @ coef_ + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=ACCEPT_SPARSE, reset=False)
-        return np.asarray(X @ self.coef_).ravel() + self.intercept_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
 
 def _mse(fit, X, y, sample_weight):

@@ -10,17 +10,16 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import check_cv
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._compat import Interval, StrOptions
 from .._path import as_float_array, cv_paths, fit_weights
 from .._validation import ACCEPT_SPARSE
-from ._cv import CV_TOL
-from ._docs import DOC_LINK_TEMPLATE
+from ._cv import CV_TOL, LinearRegressorCV
 from ._least_squares import RidgeGD
 
 
-class RidgeGDCV(RegressorMixin, BaseEstimator):
+class RidgeGDCV(LinearRegressorCV):
     """Ridge regression with ``alpha`` chosen by cross-validation, with
     :class:`~sklearn.linear_model.RidgeCV`'s parameters.
 
@@ -109,7 +108,6 @@ class RidgeGDCV(RegressorMixin, BaseEstimator):
         "verbose": ["verbose"],
         "solver": [StrOptions({"auto", "newton", "lbfgs", "accelerated", "gd"})],
     }
-    _doc_link_module, _doc_link_template = "gdlearn", DOC_LINK_TEMPLATE
 
     def __init__(
         self,
@@ -281,24 +279,8 @@ class RidgeGDCV(RegressorMixin, BaseEstimator):
         else:
             self.coef_, self.intercept_ = W.T, intercept
 
-    def predict(self, X):
-        """Predictions ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=ACCEPT_SPARSE, reset=False)
-        return np.asarray(X @ self.coef_.T) + self.intercept_
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.target_tags.multi_output = True
         return tags
 
