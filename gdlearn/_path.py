@@ -138,7 +138,7 @@ def regularization_path(
     -------
     grid : ndarray of shape (n_values,)
         The ``alphas`` (or ``Cs``) in the order the results come in.
-    coefs : ndarray of shape (*coef_.shape, n_values)
+    coefs : ndarray of shape ``coef_.shape + (n_values,)``
         ``coef_`` at each value, along the last axis as ``lasso_path``'s.
     n_iters : ndarray of shape (n_values,)
         Iterations each fit took.
