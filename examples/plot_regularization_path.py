@@ -5,9 +5,10 @@ A regularization path with ``warm_start``
 Model selection fits the same model for many penalties. Along a path of
 decreasing ``alpha`` the solutions move little from one ``alpha`` to the next,
 so starting each fit from the previous solution (``warm_start=True``) saves
-iterations. The left panel draws the lasso coefficient paths on diabetes
-(gdlearn's as lines, scikit-learn's ``lasso_path`` as dots: the same path);
-the right one the iterations each fit took, from zero and warm-started.
+iterations; :func:`gdlearn.regularization_path` walks such a path. The left
+panel draws the lasso coefficient paths on diabetes (gdlearn's as lines,
+scikit-learn's ``lasso_path`` as dots: the same path); the right one the
+iterations each fit took, from zero and warm-started.
 
 Run: ``python examples/plot_regularization_path.py`` (writes
 ``examples/figures/plot_regularization_path.png``, or into ``$GDLEARN_FIGURES``)
@@ -24,7 +25,7 @@ import numpy as np  # noqa: E402
 from sklearn.datasets import load_diabetes  # noqa: E402
 from sklearn.linear_model import lasso_path  # noqa: E402
 
-from gdlearn import LassoGD  # noqa: E402
+from gdlearn import LassoGD, regularization_path  # noqa: E402
 
 
 def main():
@@ -35,14 +36,13 @@ def main():
     alphas = alpha_max * np.logspace(0, -3, 40)
     _, reference, _ = lasso_path(Xc, yc, alphas=alphas, tol=1e-12, max_iter=100_000)
 
-    warm = LassoGD(warm_start=True)
-    coefs, iterations = [], {"from zero": [], "warm_start=True": []}
-    for alpha in alphas:
-        coefs.append(warm.set_params(alpha=alpha).fit(X, y).coef_.copy())
-        iterations["warm_start=True"].append(warm.n_iter_)
-        iterations["from zero"].append(LassoGD(alpha=alpha).fit(X, y).n_iter_)
-    coefs = np.array(coefs)
-    diff, scale = np.abs(coefs - reference.T).max(), np.abs(reference).max()
+    # each fit warm-started from the last, largest alpha first
+    _, coefs, warm = regularization_path(LassoGD(), X, y, alphas=alphas)
+    iterations = {
+        "from zero": [LassoGD(alpha=alpha).fit(X, y).n_iter_ for alpha in alphas],
+        "warm_start=True": list(warm),
+    }
+    diff, scale = np.abs(coefs - reference).max(), np.abs(reference).max()
     print(
         f"largest difference from lasso_path: {diff:.1e} (coefficients up to {scale:.0f})"
     )
@@ -51,7 +51,7 @@ def main():
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     for j, name in enumerate(data.feature_names):
-        (line,) = left.semilogx(alphas, coefs[:, j], label=name)
+        (line,) = left.semilogx(alphas, coefs[j], label=name)
         left.semilogx(alphas[::3], reference[j, ::3], ".", color=line.get_color())
     left.invert_xaxis()
     left.set(xlabel="alpha", ylabel="coefficient", title="lasso path, diabetes")

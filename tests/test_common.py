@@ -6,10 +6,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gdlearn import (
     ElasticNetGD,
+    ElasticNetGDCV,
     LassoGD,
+    LassoGDCV,
     LinearRegressionGD,
     LogisticRegressionGD,
+    LogisticRegressionGDCV,
     RidgeGD,
+    RidgeGDCV,
 )
 
 ESTIMATORS = [
@@ -43,6 +47,12 @@ ESTIMATORS = [
     LassoGD(solver="sgd", tol=1e-8),
     LogisticRegressionGD(solver="sgd", tol=1e-12),
     LogisticRegressionGD(solver="sgd", l1_ratio=0.5, tol=1e-12),
+    # cross-validated, along warm-started paths
+    LassoGDCV(),
+    ElasticNetGDCV(l1_ratio=[0.5, 1.0], alphas=10),
+    LogisticRegressionGDCV(),
+    RidgeGDCV(),
+    RidgeGDCV(cv=3),
 ]
 
 

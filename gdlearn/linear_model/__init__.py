@@ -19,14 +19,21 @@ Every estimator's ``__module__`` is ``gdlearn.linear_model``, the public name
 that pickles and skops' trusted types record.
 """
 
+from ._cv import ElasticNetGDCV, LassoGDCV
 from ._elastic_net import ElasticNetGD, LassoGD
 from ._least_squares import LinearRegressionGD, RidgeGD
 from ._logistic import LogisticRegressionGD
+from ._logistic_cv import LogisticRegressionGDCV
+from ._ridge_cv import RidgeGDCV
 
 __all__ = [
     "ElasticNetGD",
+    "ElasticNetGDCV",
     "LassoGD",
+    "LassoGDCV",
     "LinearRegressionGD",
     "LogisticRegressionGD",
+    "LogisticRegressionGDCV",
     "RidgeGD",
+    "RidgeGDCV",
 ]

@@ -1,0 +1,323 @@
+"""Regularization paths: one estimator fitted along a grid of penalties, each
+fit warm-started from the last, and the fold machinery of the CV estimators.
+
+Along a path of decreasing penalty (decreasing ``alpha``, increasing ``C``)
+consecutive solutions move little, so starting each fit from the previous
+``coef_`` (``warm_start=True``) saves most of the iterations a fit from zero
+takes. :func:`regularization_path` is the public entry point;
+:func:`fold_path` fits one cross-validation fold along a path and scores
+every point on the held-out rows, and :func:`cv_paths` runs the folds with
+joblib. The CV estimators of :mod:`gdlearn.linear_model` are built on them.
+"""
+
+from __future__ import annotations
+
+import time
+from numbers import Integral
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.utils.validation import check_array, check_consistent_length
+
+from ._validation import check_sample_weight
+
+__all__ = ["alpha_grid", "regularization_path"]
+
+
+def alpha_grid(
+    X,
+    y,
+    *,
+    l1_ratio=1.0,
+    eps=1e-3,
+    n_alphas=100,
+    fit_intercept=True,
+    sample_weight=None,
+    positive=False,
+):
+    """scikit-learn's grid of ``alpha`` for a lasso or elastic net path.
+
+    :math:`\\alpha_{max} = \\max_j \\lVert x_{c,j}^\\top (sw \\odot y_c)
+    \\rVert_2 / (\\sum_i sw_i\\, \\rho)`, the smallest ``alpha`` at which every
+    coefficient is 0 (``x_c``, ``y_c`` centred by their weighted means when
+    ``fit_intercept``), and ``n_alphas`` values from it down to ``eps``
+    times it, evenly spaced on a log scale (largest first), as
+    ``sklearn.linear_model.LassoCV`` and ``ElasticNetCV`` build it.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    """
+    if l1_ratio == 0:
+        raise ValueError(
+            "alpha_grid cannot build a grid for l1_ratio=0 (alpha_max is "
+            "infinite): give the alphas."
+        )
+    y = np.asarray(y, dtype=np.float64)
+    sw = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+    Y = y.reshape(X.shape[0], -1)
+    if fit_intercept:
+        Y = Y - np.average(Y, axis=0, weights=sw)
+    Yw = Y * sw[:, None]
+    Xy = np.asarray(X.T @ Yw)
+    if fit_intercept:
+        mean = np.asarray(X.T @ sw).ravel() / sw.sum()
+        Xy = Xy - mean[:, None] * Yw.sum(axis=0)
+    if positive:
+        top = max(0.0, float(np.max(Xy)))
+    else:
+        top = float(np.sqrt(np.max(np.sum(Xy**2, axis=1))))
+    alpha_max = top / (sw.sum() * l1_ratio)
+    resolution = np.finfo(np.float64).resolution
+    if alpha_max <= resolution:
+        return np.full(n_alphas, resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def _penalty_order(param, grid):
+    """The grid's indices from the largest penalty to the smallest."""
+    return np.argsort(grid, kind="stable") if param == "C" else np.argsort(-grid)
+
+
+def _fit_along(estimator, param, grid, X, y, sample_weight, visit=None):
+    """Fit ``estimator`` (cloned, ``warm_start=True``) at each value of
+    ``grid`` from the largest penalty to the smallest; ``visit(fit, index)``
+    is called after each fit. Returns the coefficients, intercepts and
+    iteration counts in the grid's order (lists)."""
+    fit = clone(estimator).set_params(warm_start=True)
+    n = len(grid)
+    coefs, intercepts, n_iters = [None] * n, [None] * n, [0] * n
+    for index in _penalty_order(param, grid):
+        setattr(fit, param, float(grid[index]))  # set_params: validated by fit
+        fit.fit(X, y, sample_weight=sample_weight)
+        coefs[index] = np.array(fit.coef_, dtype=np.float64, copy=True)
+        intercepts[index] = np.array(fit.intercept_, dtype=np.float64, copy=True)
+        n_iters[index] = int(np.max(fit.n_iter_))
+        if visit is not None:
+            visit(fit, index)
+    return coefs, intercepts, n_iters
+
+
+def regularization_path(
+    estimator, X, y, *, alphas=None, Cs=None, eps=1e-3, n_alphas=100, sample_weight=None
+):
+    """Fit ``estimator`` along a path of penalties, each fit warm-started from
+    the last.
+
+    The fits go from the largest penalty to the smallest (decreasing
+    ``alpha``, increasing ``C``), each one starting from the previous
+    coefficients; the results come back in the order of the grid. With
+    ``fit_intercept=False`` and a tight ``tol`` (say ``1e-10``), a
+    :class:`~gdlearn.LassoGD` or :class:`~gdlearn.ElasticNetGD` path is
+    scikit-learn's ``lasso_path`` / ``enet_path`` on the same ``alphas``.
+
+    Parameters
+    ----------
+    estimator : gdlearn estimator
+        ``LassoGD``, ``ElasticNetGD``, ``RidgeGD`` (the grid is ``alpha``) or
+        ``LogisticRegressionGD`` (the grid is ``C``); its other parameters
+        (``l1_ratio``, ``tol``, ``fit_intercept``, ...) are kept.
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+    alphas : array-like or None, default=None
+        The penalties of a regressor. None: :func:`alpha_grid` for a lasso or
+        elastic net (``eps``, ``n_alphas``); required for ``RidgeGD``.
+    Cs : int or array-like, default=None
+        The inverse penalties of ``LogisticRegressionGD``; an int (or None,
+        10) takes that many values from 1e-4 to 1e4 on a log scale, as
+        ``LogisticRegressionCV``.
+    eps : float, default=1e-3
+        ``alpha_min / alpha_max`` of the generated grid.
+    n_alphas : int, default=100
+        Length of the generated grid.
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    grid : ndarray of shape (n_values,)
+        The ``alphas`` (or ``Cs``) in the order the results come in.
+    coefs : ndarray of shape ``coef_.shape + (n_values,)``
+        ``coef_`` at each value, along the last axis as ``lasso_path``'s.
+    n_iters : ndarray of shape (n_values,)
+        Iterations each fit took.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from gdlearn import LassoGD, regularization_path
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> alphas, coefs, n_iters = regularization_path(LassoGD(), X, y, n_alphas=20)
+    >>> coefs.shape, int((coefs[:, 0] != 0).sum())  # all zero at alpha_max
+    ((10, 20), 0)
+    """
+    param, grid = path_grid(
+        estimator, X, y, alphas=alphas, Cs=Cs, eps=eps, n_alphas=n_alphas
+    )
+    coefs, _, n_iters = _fit_along(estimator, param, grid, X, y, sample_weight)
+    return grid, np.stack(coefs, axis=-1), np.asarray(n_iters)
+
+
+def path_grid(estimator, X, y, *, alphas=None, Cs=None, eps=1e-3, n_alphas=100):
+    """The parameter a path walks (``'alpha'`` or ``'C'``) and its grid."""
+    if "C" in estimator.get_params():
+        if alphas is not None:
+            raise ValueError(f"{type(estimator).__name__} takes Cs, not alphas.")
+        return "C", c_grid(10 if Cs is None else Cs)
+    if Cs is not None:
+        raise ValueError(f"{type(estimator).__name__} takes alphas, not Cs.")
+    if alphas is not None:
+        grid = check_array(alphas, ensure_2d=False, input_name="alphas").ravel()
+        if grid.size == 0 or np.any(grid < 0) or not np.all(np.isfinite(grid)):
+            raise ValueError(
+                f"alphas must be nonnegative finite floats, got {grid[:5].tolist()}."
+            )
+        return "alpha", grid
+    params = estimator.get_params()
+    if "l1_ratio" not in params and type(estimator).__name__ != "LassoGD":
+        raise ValueError(f"{type(estimator).__name__} needs alphas: give the grid.")
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=np.float64)
+    check_consistent_length(X, y)
+    grid = alpha_grid(
+        X,
+        y,
+        l1_ratio=params.get("l1_ratio", 1.0),
+        eps=eps,
+        n_alphas=n_alphas,
+        fit_intercept=params["fit_intercept"],
+        positive=params.get("positive", False),
+    )
+    return "alpha", grid
+
+
+def c_grid(Cs):
+    """``Cs`` as an array: an int takes that many from 1e-4 to 1e4 (log scale)."""
+    if isinstance(Cs, Integral):
+        return np.logspace(-4, 4, Cs)
+    grid = check_array(Cs, ensure_2d=False, input_name="Cs").ravel()
+    if grid.size == 0 or np.any(grid <= 0):
+        raise ValueError(f"Cs must be positive floats, got {grid[:5].tolist()}.")
+    return grid
+
+
+def fold_path(estimator, param, grid, X, y, sample_weight, train, test, score):
+    """Fit one fold along ``grid`` (:func:`_fit_along` on the ``train``
+    rows) and ``score(fit, X_test, y_test, sw_test)`` each fit on the ``test``
+    rows. Returns ``(scores, coefs, intercepts, n_iters, seconds)``, the
+    first four in the grid's order.
+
+    A squared-error fold on dense data with more rows than features is
+    fitted on :func:`compressed` rows instead (the same minimizers, the
+    intercept recovered from the means), as scikit-learn's coordinate
+    descent uses the Gram matrix: one pass over the fold's rows in all."""
+    start = time.perf_counter()
+    sw = None if sample_weight is None else sample_weight[train]
+    sw_test = None if sample_weight is None else sample_weight[test]
+    X_test, y_test = X[test], y[test]
+    X_train, y_train = X[train], y[train]
+    scores, shift = np.empty(len(grid)), None
+    if param == "alpha" and not sp.issparse(X) and X_train.shape[0] > X.shape[1]:
+        fit_intercept = estimator.get_params()["fit_intercept"]
+        X_train, y_train, shift, scale = compressed(X_train, y_train, sw, fit_intercept)
+        if "l1_ratio" in estimator.get_params() or hasattr(estimator, "l1_method"):
+            grid = np.asarray(grid) * scale  # L1 and L2 in the data term's units
+        estimator, sw = clone(estimator).set_params(fit_intercept=False), None
+    intercepts = [None] * len(grid)
+
+    def visit(fit, index):
+        zero = fit.intercept_
+        if shift is not None:  # the intercept of the centred problem
+            x_mean, y_mean = shift
+            fit.intercept_ = y_mean - np.asarray(fit.coef_) @ x_mean
+        intercepts[index] = np.array(fit.intercept_, dtype=np.float64, copy=True)
+        scores[index] = score(fit, X_test, y_test, sw_test)
+        fit.intercept_ = zero
+
+    coefs, _, n_iters = _fit_along(estimator, param, grid, X_train, y_train, sw, visit)
+    return scores, coefs, intercepts, n_iters, time.perf_counter() - start
+
+
+def compressed(X, y, sample_weight, fit_intercept):
+    r"""Rows ``(R, z)`` with :math:`\lVert z - R w \rVert^2 = \sum_i s_i
+    (y_i - b - x_i^\top w)^2 + c` at the optimal ``b``, for every ``w``.
+
+    With the weighted, centred Gram :math:`G = X_c^\top S X_c = V \Lambda
+    V^\top` and :math:`g = X_c^\top S y_c`: :math:`R = \Lambda_+^{1/2}
+    V_+^\top`, :math:`z = \Lambda_+^{-1/2} V_+^\top g` over the positive
+    eigenvalues (``g`` has no part along the others). A squared-error fit on
+    ``(R, z)`` without intercept has the fit's minimizer once the L1 and L2
+    strengths of a data term divided by :math:`\sum s` are multiplied by
+    ``scale`` :math:`= \sum s / r` (``r`` rows of ``R``); RidgeGD's
+    ``alpha``, beside an undivided sum, stays as it is. Returns ``R, z,
+    (x_mean, y_mean), scale``; the intercept is ``y_mean - coef @ x_mean``.
+    """
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    if fit_intercept:
+        x_mean, y_mean = sw @ X / sw.sum(), sw @ Y / sw.sum()
+    Xc = X - x_mean
+    gram = Xc.T @ (sw[:, None] * Xc)
+    g = Xc.T @ (sw[:, None] * (Y - y_mean))
+    values, vectors = np.linalg.eigh(gram)
+    keep = values > values.max(initial=0.0) * X.shape[1] * np.finfo(np.float64).eps
+    root = np.sqrt(values[keep])
+    R = root[:, None] * vectors[:, keep].T
+    z = (vectors[:, keep].T @ g) / root[:, None]
+    z = z[:, 0] if np.ndim(y) == 1 else z
+    return (
+        R,
+        z,
+        (x_mean, y_mean if np.ndim(y) > 1 else y_mean[0]),
+        sw.sum() / R.shape[0],
+    )
+
+
+def cv_paths(
+    estimators,
+    param,
+    grids,
+    X,
+    y,
+    sample_weight,
+    folds,
+    score,
+    *,
+    n_jobs=None,
+    verbose=0,
+):
+    """:func:`fold_path` for every estimator (one per ``l1_ratio``, with its
+    grid) and every fold, in parallel with joblib (threads: the fits spend
+    their time in NumPy, which releases the GIL). Returns the list of results,
+    estimator-major, and prints a line per fit path under ``verbose``."""
+    jobs = [
+        delayed(fold_path)(est, param, grid, X, y, sample_weight, train, test, score)
+        for est, grid in zip(estimators, grids, strict=True)
+        for train, test in folds
+    ]
+    results = Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
+    if verbose:
+        name = type(estimators[0]).__name__
+        for job, (scores, _, _, n_iters, seconds) in enumerate(results):
+            print(
+                f"[{name} path] l1_ratio {job // len(folds) + 1}/{len(estimators)}, "
+                f"fold {job % len(folds) + 1}/{len(folds)}: {len(scores)} fits, "
+                f"{sum(n_iters)} iterations, {seconds:.2f} s"
+            )
+    return results
+
+
+def as_float_array(X):
+    """``X`` for the folds: indexable by rows (CSR for sparse)."""
+    return X.tocsr() if sp.issparse(X) else X
+
+
+def fit_weights(sample_weight, X):
+    """``sample_weight`` checked (finite, nonnegative, one per row) as a
+    float64 NumPy array in the caller's units, or None."""
+    if sample_weight is None:
+        return None
+    weights, exponent = check_sample_weight(sample_weight, X)
+    return np.asarray(weights, dtype=np.float64) * 2.0**exponent

@@ -1,0 +1,267 @@
+"""The CV estimators and regularization_path against scikit-learn's
+counterparts: the same alpha_ / C_ / l1_ratio_, held-out errors and scores to
+1e-6 (relative), the same refitted coefficients."""
+
+import numpy as np
+import pytest
+from sklearn import linear_model as sk
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_wine,
+    make_classification,
+    make_regression,
+)
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
+
+from gdlearn import (
+    ElasticNetGD,
+    ElasticNetGDCV,
+    LassoGD,
+    LassoGDCV,
+    LogisticRegressionGD,
+    LogisticRegressionGDCV,
+    RidgeGDCV,
+    alpha_grid,
+    regularization_path,
+)
+
+TIGHT = dict(tol=1e-12, max_iter=100_000)  # scikit-learn's reference fits
+
+
+def diabetes():
+    return load_diabetes(return_X_y=True)
+
+
+def generated():
+    return make_regression(120, 25, n_informative=8, noise=5.0, random_state=0)
+
+
+def weights(n, seed=0):
+    return np.random.RandomState(seed).uniform(0.2, 3.0, n)
+
+
+def relative(a, b):
+    return np.max(np.abs(a - b)) / np.max(np.abs(b))
+
+
+@pytest.mark.parametrize("data", [diabetes, generated])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lasso_cv_matches_sklearn(data, weighted):
+    X, y = data()
+    sw = weights(len(y)) if weighted else None
+    ref = sk.LassoCV(cv=4, **TIGHT).fit(X, y, sample_weight=sw)
+    gd = LassoGDCV(cv=4).fit(X, y, sample_weight=sw)
+    assert gd.alpha_ == ref.alpha_
+    np.testing.assert_allclose(gd.alphas_, ref.alphas_, rtol=1e-12)
+    assert gd.mse_path_.shape == ref.mse_path_.shape
+    assert relative(gd.mse_path_, ref.mse_path_) < 1e-6
+    assert relative(gd.coef_, ref.coef_) < 1e-6
+    assert abs(gd.intercept_ - ref.intercept_) < 1e-6 * np.abs(y).max()
+    assert gd.dual_gap_ < 1e-6 * np.var(y)
+
+
+@pytest.mark.parametrize("data", [diabetes, generated])
+def test_elastic_net_cv_matches_sklearn(data):
+    X, y = data()
+    grid = dict(l1_ratio=[0.2, 0.7, 1.0], cv=3, alphas=30)
+    ref = sk.ElasticNetCV(**grid, **TIGHT).fit(X, y)
+    gd = ElasticNetGDCV(**grid).fit(X, y)
+    assert (gd.alpha_, gd.l1_ratio_) == (ref.alpha_, ref.l1_ratio_)
+    assert gd.mse_path_.shape == ref.mse_path_.shape == (3, 30, 3)
+    assert relative(gd.mse_path_, ref.mse_path_) < 1e-6
+    np.testing.assert_allclose(gd.alphas_, ref.alphas_, rtol=1e-12)
+    assert relative(gd.coef_, ref.coef_) < 1e-6
+
+
+def test_given_alphas_sorted_decreasing_and_groups_routed():
+    X, y = diabetes()
+    alphas = [0.01, 1.0, 0.1]
+    ref = sk.LassoCV(alphas=alphas, cv=KFold(3), **TIGHT).fit(X, y)
+    gd = LassoGDCV(alphas=alphas, cv=KFold(3)).fit(X, y)
+    np.testing.assert_array_equal(gd.alphas_, [1.0, 0.1, 0.01])
+    assert gd.alpha_ == ref.alpha_
+    assert relative(gd.mse_path_, ref.mse_path_) < 1e-6
+    from sklearn.model_selection import GroupKFold
+
+    groups = np.arange(len(y)) % 4
+    fit = LassoGDCV(alphas=alphas, cv=GroupKFold(4)).fit(X, y, groups=groups)
+    assert fit.mse_path_.shape == (3, 4)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_alpha_grid_is_sklearns(positive):
+    X, y = generated()
+    sw = weights(len(y))
+    ref = sk.LassoCV(alphas=7, positive=positive, cv=2).fit(X, y, sample_weight=sw)
+    ours = alpha_grid(X, y, n_alphas=7, positive=positive, sample_weight=sw)
+    np.testing.assert_allclose(ours, ref.alphas_, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "Estimator, path", [(LassoGD, sk.lasso_path), (ElasticNetGD, sk.enet_path)]
+)
+def test_regularization_path_is_lasso_path(Estimator, path):
+    X, y = diabetes()
+    X, y = X - X.mean(axis=0), y - y.mean()  # lasso_path fits no intercept
+    estimator = Estimator(fit_intercept=False, tol=1e-10)
+    alphas, coefs, n_iters = regularization_path(estimator, X, y, n_alphas=40)
+    kwargs = {} if Estimator is LassoGD else {"l1_ratio": 0.5}
+    ref_alphas, ref_coefs, _ = path(X, y, alphas=alphas, **kwargs, **TIGHT)
+    np.testing.assert_array_equal(alphas, ref_alphas)
+    assert coefs.shape == ref_coefs.shape == (10, 40)
+    assert relative(coefs, ref_coefs) < 1e-6
+    # warm starts: far fewer iterations than 40 cold fits
+    cold = sum(estimator.set_params(alpha=a).fit(X, y).n_iter_ for a in alphas)
+    assert n_iters.sum() < cold
+
+
+def test_regularization_path_logistic_equals_single_fits():
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    estimator = LogisticRegressionGD(tol=1e-10)
+    Cs, coefs, n_iters = regularization_path(estimator, X, y, Cs=[10.0, 0.01, 1.0])
+    np.testing.assert_array_equal(Cs, [10.0, 0.01, 1.0])  # the grid's order kept
+    assert coefs.shape == (1, 30, 3) and n_iters.shape == (3,)
+    for j, C in enumerate(Cs):
+        single = LogisticRegressionGD(C=C, tol=1e-10).fit(X, y).coef_
+        assert relative(coefs[..., j], single) < 1e-6
+
+
+def test_path_bad_grid():
+    X, y = diabetes()
+    with pytest.raises(ValueError, match="alphas"):
+        regularization_path(LassoGD(), X, y, alphas=[-1.0])
+    with pytest.raises(ValueError, match="Cs"):
+        regularization_path(LassoGD(), X, y, Cs=3)
+    with pytest.raises(ValueError, match="Cs"):
+        regularization_path(LogisticRegressionGD(), X, y > 150, Cs=[0.0])
+    with pytest.raises(ValueError, match="l1_ratio=0"):
+        ElasticNetGDCV(l1_ratio=0.0).fit(X, y)
+    with pytest.raises(ValueError, match="alphas"):
+        LassoGDCV(alphas=[0.1, -1.0]).fit(X, y)
+
+
+def scaled(load):
+    X, y = load(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+def classes3():
+    X, y = make_classification(150, 8, n_informative=5, n_classes=3, random_state=0)
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "data", [lambda: scaled(load_breast_cancer), lambda: scaled(load_wine), classes3]
+)
+@pytest.mark.parametrize("scoring", [None, "neg_log_loss"])
+def test_logistic_cv_matches_sklearn(data, scoring):
+    X, y = data()
+    grid = dict(Cs=6, cv=3, scoring=scoring, l1_ratios=(0.0,))
+    ref = sk.LogisticRegressionCV(
+        **grid,
+        solver="newton-cholesky",
+        tol=1e-14,
+        max_iter=1000,
+        use_legacy_attributes=False,
+    ).fit(X, y)
+    gd = LogisticRegressionGDCV(**grid).fit(X, y)
+    assert gd.C_ == ref.C_ and gd.l1_ratio_ == ref.l1_ratio_
+    np.testing.assert_array_equal(gd.Cs_, ref.Cs_)
+    for name in ("scores_", "coefs_paths_", "n_iter_"):
+        assert getattr(gd, name).shape == getattr(ref, name).shape, name
+    assert relative(gd.scores_, ref.scores_) < 1e-6
+    assert relative(gd.coefs_paths_, ref.coefs_paths_) < 1e-6
+    assert relative(gd.coef_, ref.coef_) < 1e-6
+    np.testing.assert_allclose(gd.predict_proba(X), ref.predict_proba(X), atol=1e-7)
+    assert gd.score(X, y) == pytest.approx(ref.score(X, y), rel=1e-7)
+
+
+def test_logistic_cv_weights_and_no_refit():
+    X, y = scaled(load_wine)
+    sw = weights(len(y))
+    grid = dict(Cs=[0.05, 1.0, 20.0], cv=3, scoring="neg_log_loss")
+    ref = sk.LogisticRegressionCV(
+        **grid,
+        l1_ratios=np.array([0.0]),
+        solver="newton-cholesky",
+        tol=1e-14,
+        class_weight="balanced",
+        use_legacy_attributes=False,
+    ).fit(X, y, sample_weight=sw)
+    gd = LogisticRegressionGDCV(**grid, class_weight="balanced").fit(
+        X, y, sample_weight=sw
+    )
+    assert gd.C_ == ref.C_
+    assert relative(gd.scores_, ref.scores_) < 1e-6
+    ref.set_params(refit=False).fit(X, y, sample_weight=sw)
+    gd.set_params(refit=False).fit(X, y, sample_weight=sw)
+    assert (gd.C_, gd.l1_ratio_) == (ref.C_, ref.l1_ratio_)
+    assert relative(gd.coef_, ref.coef_) < 1e-6
+
+
+def test_logistic_cv_l1_ratios_grid():
+    X, y = scaled(load_breast_cancer)
+    gd = LogisticRegressionGDCV(Cs=[0.1, 1.0], l1_ratios=(0.5, 1.0), cv=2).fit(X, y)
+    assert gd.scores_.shape == gd.n_iter_.shape == (2, 2, 2)
+    assert gd.coefs_paths_.shape == (2, 2, 2, 1, 31)
+    best = np.unravel_index(np.argmax(gd.scores_.sum(axis=0).T), (2, 2))
+    assert (gd.C_, gd.l1_ratio_) == (gd.Cs_[best[0]], gd.l1_ratios_[best[1]])
+    single = LogisticRegressionGD(C=gd.C_, l1_ratio=gd.l1_ratio_, tol=1e-12).fit(X, y)
+    assert relative(gd.coef_, single.coef_) < 1e-9
+
+
+RIDGE_ALPHAS = np.logspace(-4, 2, 13)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"fit_intercept": False},
+        {"scoring": "r2"},
+        {"cv": 5},
+        {"cv": 4, "scoring": "neg_mean_absolute_error"},
+    ],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_cv_matches_sklearn(options, weighted):
+    X, y = diabetes()
+    fit = {"sample_weight": weights(len(y))} if weighted else {}
+    ref = sk.RidgeCV(alphas=RIDGE_ALPHAS, **options).fit(X, y, **fit)
+    gd = RidgeGDCV(alphas=RIDGE_ALPHAS, **options).fit(X, y, **fit)
+    assert gd.alpha_ == ref.alpha_
+    assert gd.best_score_ == pytest.approx(ref.best_score_, rel=1e-9)
+    assert relative(gd.coef_, ref.coef_) < 1e-8
+    assert gd.intercept_ == pytest.approx(ref.intercept_, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"alpha_per_target": True},
+        {"store_cv_results": True},
+        {"store_cv_results": True, "scoring": "r2"},
+    ],
+)
+def test_ridge_loo_wide_multi_target(options):
+    X, Y = make_regression(40, 60, n_targets=3, noise=20.0, random_state=0)
+    ref = sk.RidgeCV(alphas=RIDGE_ALPHAS * 1e3, **options).fit(X, Y)
+    gd = RidgeGDCV(alphas=RIDGE_ALPHAS * 1e3, **options).fit(X, Y)
+    np.testing.assert_array_equal(gd.alpha_, ref.alpha_)
+    np.testing.assert_allclose(gd.best_score_, ref.best_score_, rtol=1e-8)
+    assert relative(gd.coef_, ref.coef_) < 1e-8
+    if "store_cv_results" in options:
+        assert gd.cv_results_.shape == ref.cv_results_.shape
+        assert relative(gd.cv_results_, ref.cv_results_) < 1e-8
+
+
+def test_ridge_cv_bad_options():
+    X, y = diabetes()
+    with pytest.raises(ValueError, match="alphas"):
+        RidgeGDCV(alphas=[0.0, 1.0]).fit(X, y)
+    with pytest.raises(ValueError, match="cv=None"):
+        RidgeGDCV(cv=3, store_cv_results=True).fit(X, y)
