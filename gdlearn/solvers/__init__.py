@@ -34,6 +34,7 @@ from .first_order import (
 from .lbfgs import LBFGS, minimize_lbfgs
 from .newton import Newton, minimize_newton
 from .sgd import SGD, minimize_sgd
+from .working_set import WorkingSet, applies
 
 __all__ = [
     "Backtracking",
@@ -58,6 +59,8 @@ __all__ = [
     "proximal_step",
     "stopping_threshold",
     "subgradient_step",
+    "use_working_set",
+    "WorkingSet",
 ]
 
 
@@ -178,3 +181,20 @@ def auto_solver(objective, *, learning_rate, l1_method="proximal"):
         return "newton", None
     cost = newton_cost(objective)
     return ("lbfgs", cost) if cost > NEWTON_FIRST_COST else ("newton", None)
+
+
+def use_working_set(objective, *, learning_rate, l1_method="proximal"):
+    """Whether ``'auto'`` solves ``objective`` by working sets
+    (:class:`~gdlearn.solvers.working_set.WorkingSet`): an L1 part taken
+    by proximal or orthant-wise steps, ``learning_rate='auto'``, data in
+    memory, and more than ``WORKING_SET_MIN_FEATURES`` features."""
+    return (
+        learning_rate == "auto"
+        and l1_method == "proximal"
+        and applies(objective)
+        and objective.n_features > WORKING_SET_MIN_FEATURES
+    )
+
+
+#: 'auto' takes working sets past this many features (see use_working_set).
+WORKING_SET_MIN_FEATURES = 50
