@@ -306,9 +306,11 @@ class GDMixin(StochasticMixin):
         l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
         return SOLVERS[name](step_rule, l1_step)
 
-    def _inner_solver(self, objective):
+    def _inner_solver(self, objective, fallback=False):
         """``(name, solver)`` for a working set's problem ``objective``: what
-        ``'auto'`` runs on it."""
+        ``'auto'`` runs on it, or with ``fallback`` 'accelerated'."""
+        if fallback:
+            return "accelerated", self._solver("accelerated")
         name, cost = auto_solver(
             objective,
             learning_rate=self.learning_rate,

@@ -1,9 +1,12 @@
 """Working-set fits (gdlearn.solvers.working_set) against full-problem fits
 and scikit-learn's coordinate descent: the same coefficients and support."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, Lasso
 
 from gdlearn import ElasticNetGD, LassoGD, LogisticRegressionGD
@@ -101,3 +104,14 @@ def test_next_set_keeps_the_support_and_adds_the_worst_violators():
     score = np.array([0.0, 3.0, 1.0, 2.0, 0.0, 0.5])
     np.testing.assert_array_equal(_next_set(VW, score, 3), [1, 3, 4])
     np.testing.assert_array_equal(_next_set(VW, score, 1), [1, 4])
+
+
+def test_working_set_falls_back_to_fista_where_newton_stalls():
+    # 3 samples: every working set past 3 features has a singular curvature
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((3, 100)), rng.standard_normal(3)
+    sk = Lasso(alpha=0.01, tol=1e-12, max_iter=10**6).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit = LassoGD(alpha=0.01).fit(X, y)
+    np.testing.assert_allclose(fit.coef_, sk.coef_, atol=1e-6)

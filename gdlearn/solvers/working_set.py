@@ -78,8 +78,10 @@ def applies(objective: Objective) -> bool:
 
 
 class WorkingSet:
-    """The outer loop above; ``inner(objective)`` gives the solver (and its
-    name) for a restricted objective. ``gap(objective, point, grad)`` (or
+    """The outer loop above; ``inner(objective, fallback)`` gives the solver
+    (and its name) for a restricted objective, and with ``fallback`` one
+    for a working set on which the first stalled (FISTA, which cannot be
+    misled by a singular curvature as Newton's method can). ``gap(objective, point, grad)`` (or
     None), the duality gap from the smooth part's point and gradient."""
 
     name = "working set"
@@ -103,7 +105,7 @@ class WorkingSet:
         threshold = stopping_threshold(
             tol, objective, None if any_nonzero(V0) else grad
         )
-        size, it, curve, sizes = FIRST_SIZE, 0, [], []
+        size, it, curve, sizes, stalled = FIRST_SIZE, 0, [], [], False
         name, message, converged = "", max_iter_message(max_iter), False
         for _ in range(MAX_OUTER):
             value = point.value + objective.l1.value(V)
@@ -116,12 +118,15 @@ class WorkingSet:
                 break
             if it >= max_iter:
                 break
+            # a set of half the features or more: all of them (one more
+            # round would cost about what the full problem does)
+            size = p if 2 * size >= p else size
             columns = _next_set(V[:p], score[:p], size)
             size = min(p, 2 * max(size, columns.size))
             sizes.append(int(columns.size))
             rows = _rows(columns, objective.fit_intercept, p)
             part = take_columns(objective, columns)
-            name, solver = self.inner(part)
+            name, solver = self.inner(part, stalled)
             result = solver.solve(
                 part, V[rows], max_iter=max_iter - it, tol=tol, threshold=threshold
             )
@@ -132,9 +137,12 @@ class WorkingSet:
             progress.say(f"working set of {columns.size} features: {result.message}")
             point = objective.evaluate(V)
             grad, _ = objective.smooth_gradient(point)
-            if not result.converged and columns.size == p:
+            if not result.converged and (columns.size == p or stalled):
                 message = result.message
                 break
+            # a solver that stalls on a (degenerate) working set gives the
+            # next ones to the fallback
+            stalled = not result.converged
         progress.say(message)
         return WorkingSetResult(
             V, it, converged, curve, 1.0, message, name, sizes, (point, grad)
