@@ -13,6 +13,7 @@ adds /1000 and the sparse 10,000 x 100,000 problem. skglm and celer are the
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import time
 import warnings
@@ -69,28 +70,17 @@ def makers(alpha, l1_ratio):
         out["sklearn CD"] = lambda tol: sk.ElasticNet(
             alpha=alpha, l1_ratio=l1_ratio, tol=tol, max_iter=10**5
         )
-    try:
-        import skglm
-
+    for package in ("skglm", "celer"):  # the same estimator names in both
+        try:
+            module = importlib.import_module(package)
+        except ImportError:
+            continue
         if l1_ratio == 1:
-            out["skglm"] = lambda tol: skglm.Lasso(alpha=alpha, tol=tol)
+            out[package] = lambda tol, m=module: m.Lasso(alpha=alpha, tol=tol)
         else:
-            out["skglm"] = lambda tol: skglm.ElasticNet(
+            out[package] = lambda tol, m=module: m.ElasticNet(
                 alpha=alpha, l1_ratio=l1_ratio, tol=tol
             )
-    except ImportError:
-        pass
-    try:
-        import celer
-
-        if l1_ratio == 1:
-            out["celer"] = lambda tol: celer.Lasso(alpha=alpha, tol=tol)
-        else:
-            out["celer"] = lambda tol: celer.ElasticNet(
-                alpha=alpha, l1_ratio=l1_ratio, tol=tol
-            )
-    except ImportError:
-        pass
     return out
 
 
