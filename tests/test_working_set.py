@@ -115,3 +115,15 @@ def test_working_set_falls_back_to_fista_where_newton_stalls():
         warnings.simplefilter("error", ConvergenceWarning)
         fit = LassoGD(alpha=0.01).fit(X, y)
     np.testing.assert_allclose(fit.coef_, sk.coef_, atol=1e-6)
+
+
+def test_working_set_multinomial_l1_matches_the_full_fit():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 300))
+    y = np.argmax(X[:, :3] + 0.5 * rng.standard_normal((60, 3)), axis=1)
+    kw = dict(l1_ratio=1.0, C=0.5, tol=1e-9)
+    ws = LogisticRegressionGD(**kw).fit(X, y)
+    full = LogisticRegressionGD(solver="accelerated", max_iter=100_000, **kw)
+    full.fit(X, y)
+    np.testing.assert_allclose(ws.coef_, full.coef_, atol=1e-5)
+    np.testing.assert_array_equal(ws.coef_ != 0, full.coef_ != 0)
