@@ -55,10 +55,12 @@ from .solvers import (
     ConstantStep,
     auto_solver,
     check_solver,
+    use_working_set,
 )
 from .solvers.lbfgs import LBFGS
 from .solvers.newton import Newton
 from .solvers.schedules import SCHEDULES
+from .solvers.working_set import WorkingSet
 
 if TYPE_CHECKING:
     from typing import Self
@@ -174,6 +176,12 @@ class GDMixin(StochasticMixin):
             )
         if name == "sgd":
             solver, setup = self._sgd_solver(objective, rows, held_out, X, Y, loss)
+        elif self.solver == "auto" and use_working_set(
+            objective,
+            learning_rate=self.learning_rate,
+            l1_method=getattr(self, "l1_method", "proximal"),
+        ):
+            solver = WorkingSet(self._inner_solver, getattr(self, "_gap", None))
         else:
             solver = self._solver(name, newton_cost)
         # optimize
@@ -195,7 +203,10 @@ class GDMixin(StochasticMixin):
                 stacklevel=2,
             )
         # finalize
-        self._finalize(objective, result.params, y)
+        last = getattr(result, "last", None)  # a working set's last point
+        self._finalize(objective, result.params, y, last=last)
+        # inside a working set, the solver of the last one
+        name = getattr(result, "inner", None) or name
         self.n_iter_, self.solver_ = result.n_iter, name
         # Python floats on the host, like MLPRegressor's: the history is read
         # from the device scalar by scalar anyway, and plots and prints use it there
@@ -252,8 +263,10 @@ class GDMixin(StochasticMixin):
             )
         return penalty
 
-    def _finalize(self, objective, V, y):
-        """``coef_`` and ``intercept_`` from the optimizer's ``V``, refusing non-finite ones."""
+    def _finalize(self, objective, V, y, last=None):
+        """``coef_`` and ``intercept_`` from the optimizer's ``V``, refusing
+        non-finite ones; ``last`` is the smooth part's point and gradient at
+        ``V`` where the solver has them."""
         W, b = objective.to_coef(V)
         W = W + 0.0  # -0.0, which soft-thresholding leaves, prints as 0
         xp = namespace(W)
@@ -292,6 +305,18 @@ class GDMixin(StochasticMixin):
         step_rule = Backtracking() if lr == "auto" else ConstantStep(lr)
         l1_step = L1_METHODS[getattr(self, "l1_method", "proximal")]
         return SOLVERS[name](step_rule, l1_step)
+
+    def _inner_solver(self, objective, fallback=False):
+        """``(name, solver)`` for a working set's problem ``objective``: what
+        ``'auto'`` runs on it, or with ``fallback`` 'accelerated'."""
+        if fallback:
+            return "accelerated", self._solver("accelerated")
+        name, cost = auto_solver(
+            objective,
+            learning_rate=self.learning_rate,
+            l1_method=getattr(self, "l1_method", "proximal"),
+        )
+        return name, self._solver(name, cost)
 
     def _validate_fit_data(self, X, y, reset=True):
         with numeric_input("X and y"):

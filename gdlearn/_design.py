@@ -155,6 +155,24 @@ class DesignMatrix:
         part.X = _take_rows(self.X, rows)
         return part
 
+    def take_columns(self, columns: np.ndarray) -> DesignMatrix:
+        """``A`` restricted to the features ``columns`` (sorted indices) and
+        the intercept's column, in the same coordinates: the full data's
+        offset and scale on those columns, so that ``V`` restricted to their
+        rows means what it means for the whole ``A``. For a NumPy or
+        scipy.sparse ``X`` (the columns are copied)."""
+        part = DesignMatrix.__new__(DesignMatrix)
+        part.__dict__.update(self.__dict__)
+        X = self.X
+        if sp.issparse(X):  # one conversion for every working set
+            if "_csc" not in self.__dict__:
+                self._csc = X.tocsc()
+            X = self._csc
+        part.X = X[:, columns]
+        part.__dict__.pop("_csc", None)
+        part.offset, part.scale = self.offset[columns], self.scale[columns]
+        return part
+
     # -- coefficients -----------------------------------------------------------
     def to_coef(self, V: Array) -> tuple[Array, Array]:
         """``(W, b)`` with :math:`A V = X W + \\mathbf 1 b^\\top` (``b`` zero

@@ -418,3 +418,18 @@ def _largest_diagonal(design, moment, curvature, l2) -> float:
         float(namespace(s).max(entries)) if size(entries) else 0.0,
         curvature * design.intercept_scale**2 if design.fit_intercept else 0.0,
     )
+
+
+def take_columns(objective: Objective, columns: np.ndarray) -> Objective:
+    """``objective`` restricted to the features ``columns`` (sorted indices;
+    the intercept is kept), the others held at zero: the problem of a
+    working set. The coordinates are ``objective``'s, so that the restricted
+    ``V`` is the full ``V``'s rows ``columns`` (and the intercept's row),
+    with the same values, gradients and L1 part there. For data in memory
+    (NumPy or scipy.sparse)."""
+    part = type(objective).__new__(type(objective))
+    part.__dict__.update(objective.__dict__)
+    part.design = objective.design.take_columns(columns)
+    part.column_mean = objective.column_mean[columns]
+    part.l1 = ScaledL1(objective.l1.penalty, part.design.scale)
+    return part

@@ -32,7 +32,13 @@ _COMMON_PARAMETERS = """\
         (features + 1, times classes for multinomial) unless
         ``l1_method='subgradient'`` asks for subgradient steps, 'lbfgs'
         beyond that without an L1 penalty, else 'accelerated'; with a
-        constant ``learning_rate``, 'accelerated'. For cross-entropy,
+        constant ``learning_rate``, 'accelerated'. An L1 penalty on wide data
+        (more features than samples, or more unknowns than 'newton' takes)
+        is solved by working sets (:mod:`gdlearn.solvers.working_set`): the
+        solver 'auto' picks for the few features that can be nonzero,
+        grown until no other feature violates the optimality conditions;
+        ``solver_`` is then the last working set's solver and ``n_iter_``
+        the iterations of all of them. For cross-entropy,
         whose curvature Newton's method must recompute, 'auto' takes
         'lbfgs' also below 1,000 unknowns where the recomputations would
         cost more than 15 L-BFGS iterations (many features on up to a few
@@ -117,7 +123,11 @@ _POSITIVE = """\
 
 _COMMON_ATTRIBUTES = """\
     n_iter_ : int
-        Number of iterations run.
+        Number of iterations run (all working sets' together, see
+        ``solver``).
+    solver_ : str
+        The solver that ran: what ``solver='auto'`` chose (inside working
+        sets, the last one's).
     loss_curve_ : list of float of length `n_iter_`
         The objective above after each iteration (Python floats, whatever
         array library ``X`` came from).

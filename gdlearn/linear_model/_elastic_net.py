@@ -112,10 +112,14 @@ class ElasticNetGD(_RegressorGD):
     def _penalty(self, sw_sum: float) -> ElasticNet:
         return ElasticNet(self.alpha, self.l1_ratio, positive=self.positive)
 
-    def _finalize(self, objective, V, y):
+    def _finalize(self, objective, V, y, last=None):
         super()._finalize(objective, V, y)
-        gap = dual_gap(objective, V)
+        gap = dual_gap(objective, V, last=last)
         self.dual_gap_ = gap[0] if y.ndim == 1 else gap
+
+    def _gap(self, objective, V, last=None):
+        """The duality gap, the outer stopping test of a working set."""
+        return dual_gap(objective, V, last=last)
 
     @property
     def sparse_coef_(self):
@@ -123,7 +127,7 @@ class ElasticNetGD(_RegressorGD):
         return sp.csr_matrix(to_numpy(self.coef_))
 
 
-def dual_gap(objective, V):
+def dual_gap(objective, V, *, last=None):
     r"""scikit-learn's duality gap of :class:`~sklearn.linear_model.ElasticNet`
     at ``V``, one per target, in the units of ``ElasticNet.dual_gap_`` (the
     objective's, that of ``_cd_fast`` divided by ``n_samples``): a NumPy
@@ -140,23 +144,33 @@ def dual_gap(objective, V):
     ``n_samples``. Without L1 its formulation B (ridge), and without any
     penalty ``n_samples`` times :math:`\lVert X_c^\top (w \odot r)
     \rVert^2`. Each output is its own problem, as in ``ElasticNet`` with 2-D
-    ``y``. One pass over ``X`` for the residuals and one over ``X.T``.
+    ``y``. One pass over ``X`` for the residuals and one over ``X.T``, or
+    none when ``last`` is the smooth part's ``(point, gradient)`` at ``V``
+    in centred coordinates (what a working-set fit ends with): the
+    gradient's feature rows are then :math:`\operatorname{diag}(s)
+    (\lambda_2 W - X_c^\top (w \odot r))`.
     """
     design, p, weights = objective.design, objective.n_features, objective.weights
     xp = namespace(V)
     W, _ = objective.to_coef(V)
     Y = objective.Y
-    R = Y - objective.raw(V)  # an intercept off its optimum is centred out below
+    centred = not objective.fit_intercept or bool(
+        xp.all(design.offset == objective.column_mean)
+    )
+    reuse = last is not None and centred and objective.loss.curvature == 1
+    # an intercept off its optimum is centred out below
+    R = Y - (last[0].Z if reuse else objective.raw(V))
     if objective.fit_intercept:
         R = R - (weights @ R)[None, :]
         Y = Y - (weights @ Y)[None, :]
     G = weights[:, None] * R
     scale = design.scale[:, None]
+    l1, l2 = objective.l1.alpha, objective.l2.alpha
     # X_c^T (w r) from A^T G = diag(s) X_c^T G; a constant column (s = 0),
     # centred, is zero
     moving = scale > 0
-    XtR = xp.where(moving, design.rmatvec(G)[:p, :] / xp.where(moving, scale, 1.0), 0.0)
-    l1, l2 = objective.l1.alpha, objective.l2.alpha
+    AtG = l2 * (scale * W) - last[1][:p, :] if reuse else design.rmatvec(G)[:p, :]
+    XtR = xp.where(moving, AtG / xp.where(moving, scale, 1.0), 0.0)
     XtA = XtR - l2 * W  # positive: only its positive part is constrained
     XtA = XtA if objective.l1.positive else abs(XtA)
     quad, Ry, l1_norm, l2_norm, XtR_norm, XtA_max = (

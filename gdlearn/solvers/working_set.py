@@ -1,0 +1,183 @@
+"""Working sets: an L1 fit solved on a few features at a time.
+
+An L1 penalty sets most coefficients of a wide problem to exactly zero, and a
+solver that walks in every coordinate spends nearly all of its work on them.
+:class:`WorkingSet` (the strategy of celer and skglm) solves the problem
+restricted to a *working set* of features, the others held at zero, with
+one of gdlearn's own solvers (orthant-wise Newton up to
+``NEWTON_MAX_UNKNOWNS`` unknowns, else FISTA), then reads the full gradient
+once to see which features outside violate the optimality conditions:
+
+.. math::
+    \\mathrm{score}_j = \\max_k \\bigl(|\\nabla_{jk} F| - \\lambda_1 s_j\\bigr)_+ ,
+
+the distance from :math:`-\\nabla F` to the L1 part's subdifferential at
+:math:`V_j = 0` (:meth:`~gdlearn.penalties.ScaledL1.min_norm_subgradient`).
+The next working set is the support and the most violating features, up to
+twice the previous size. The loop stops when no feature violates by more
+than the stopping threshold of :func:`~gdlearn.solvers.stopping_threshold`,
+the test every full-problem solver meets (so a working-set fit is as
+accurate as a full one), or, for the squared error, when scikit-learn's
+duality gap is at most :math:`\\tfrac12 t^2` for that threshold :math:`t`
+(what a gradient of size :math:`t` leaves to gain along one coordinate of
+curvature 1).
+
+The restricted problem keeps the full data's coordinates
+(:func:`gdlearn._objective.take_columns`),
+so its ``V`` is the full ``V``'s rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._array_api import any_nonzero, to_numpy
+from .._design import DesignMatrix
+from .._objective import Objective, take_columns
+from ._template import OptimizeResult, Progress, max_iter_message, stopping_threshold
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .._typing import Array
+    from ._template import Solver
+
+#: The first working set's size, past the support of the start.
+FIRST_SIZE = 10
+#: At most this many working sets (each at least doubles, so 2**40 features).
+MAX_OUTER = 40
+
+
+@dataclass
+class WorkingSetResult(OptimizeResult):
+    """:class:`OptimizeResult` with the last inner solver's ``name``, the
+    working sets' sizes and the smooth part's point and gradient at
+    ``params`` (for the duality gap, without reading ``X`` again)."""
+
+    inner: str = ""
+    sizes: list[int] | None = None
+    last: tuple[Any, Array] | None = None
+
+
+def applies(objective: Objective) -> bool:
+    """Whether a working set can serve ``objective``: an L1 part, data in
+    memory (NumPy or scipy.sparse) and more features than a first working set."""
+    X = objective.design.X
+    in_memory = isinstance(X, np.ndarray) or sp.issparse(X)
+    return (
+        objective.has_l1
+        and in_memory
+        and type(objective) is Objective
+        and type(objective.design) is DesignMatrix
+        and objective.n_features > 2 * FIRST_SIZE
+    )
+
+
+class WorkingSet:
+    """The outer loop above; ``inner(objective, fallback)`` gives the solver
+    (and its name) for a restricted objective, and with ``fallback`` one
+    for a working set on which the first stalled (FISTA, which cannot be
+    misled by a singular curvature as Newton's method can). ``gap(objective, point, grad)`` (or
+    None), the duality gap from the smooth part's point and gradient."""
+
+    name = "working set"
+
+    def __init__(
+        self,
+        inner: Callable[[Objective], tuple[str, Solver]],
+        gap: Callable[..., Any] | None = None,
+    ) -> None:
+        self.inner, self.gap = inner, gap
+
+    def solve(
+        self, objective: Objective, V0: Array, *, max_iter: int, tol: float, verbose=0
+    ) -> WorkingSetResult:
+        """Minimize ``objective`` from ``V0``; ``n_iter`` counts the inner
+        solvers' iterations, all working sets together."""
+        progress, p = Progress(verbose), objective.n_features
+        V = np.array(V0, copy=True)
+        point = objective.evaluate(V, objective.raw_start(V))
+        grad, _ = objective.smooth_gradient(point)
+        threshold = stopping_threshold(
+            tol, objective, None if any_nonzero(V0) else grad
+        )
+        size, it, curve, sizes, stalled = FIRST_SIZE, 0, [], [], False
+        name, message, converged = "", max_iter_message(max_iter), False
+        for _ in range(MAX_OUTER):
+            value = point.value + objective.l1.value(V)
+            score = np.max(np.abs(_violation(objective, V, grad)), axis=1)
+            wanted = threshold(value)
+            if score.max(initial=0.0) <= wanted or self._gap_met(
+                objective, point, grad, wanted
+            ):
+                converged, message = True, f"converged in {it} inner iterations"
+                break
+            if it >= max_iter:
+                break
+            # a set of half the features or more: all of them (one more
+            # round would cost about what the full problem does)
+            size = p if 2 * size >= p else size
+            columns = _next_set(V[:p], score[:p], size)
+            size = min(p, 2 * max(size, columns.size))
+            sizes.append(int(columns.size))
+            rows = _rows(columns, objective.fit_intercept, p)
+            part = take_columns(objective, columns)
+            name, solver = self.inner(part, stalled)
+            result = solver.solve(
+                part, V[rows], max_iter=max_iter - it, tol=tol, threshold=threshold
+            )
+            V = np.zeros_like(V)
+            V[rows] = result.params
+            it += result.n_iter
+            curve += result.loss_curve
+            progress.say(f"working set of {columns.size} features: {result.message}")
+            point = objective.evaluate(V)
+            grad, _ = objective.smooth_gradient(point)
+            if not result.converged and (columns.size == p or stalled):
+                message = result.message
+                break
+            # a solver that stalls on a (degenerate) working set gives the
+            # next ones to the fallback
+            stalled = not result.converged
+        progress.say(message)
+        return WorkingSetResult(
+            V, it, converged, curve, 1.0, message, name, sizes, (point, grad)
+        )
+
+    def _gap_met(self, objective, point, grad, wanted) -> bool:
+        if self.gap is None:
+            return False
+        gap = self.gap(objective, point.V, last=(point, grad))
+        return bool(np.all(to_numpy(gap) <= 0.5 * wanted * wanted))
+
+
+def _violation(objective: Objective, V: Array, grad: Array) -> Array:
+    """The smallest element of the subgradient, row by row (see above)."""
+    return objective.l1.min_norm_subgradient(V, grad)
+
+
+def _next_set(VW: Array, score: np.ndarray, size: int) -> np.ndarray:
+    """The support of ``VW`` and the features of largest positive ``score``
+    outside it, ``size`` in all (or the support, if larger), sorted."""
+    support = np.flatnonzero(np.any(VW != 0, axis=1))
+    score = np.array(score, dtype=np.float64, copy=True)
+    score[support] = -np.inf
+    room = size - support.size
+    violators = np.flatnonzero(score > 0)
+    if room > 0 and violators.size:
+        if violators.size > room:
+            top = np.argpartition(-score[violators], room - 1)[:room]
+            violators = violators[top]
+        support = np.union1d(support, violators)
+    elif violators.size:  # the support fills the set: the worst one joins it
+        support = np.union1d(support, violators[[np.argmax(score[violators])]])
+    return support
+
+
+def _rows(columns: np.ndarray, fit_intercept: bool, p: int) -> np.ndarray:
+    """The rows of ``V`` for ``columns``, and the intercept's."""
+    return np.append(columns, p) if fit_intercept else columns

@@ -1,0 +1,129 @@
+"""Working-set fits (gdlearn.solvers.working_set) against full-problem fits
+and scikit-learn's coordinate descent: the same coefficients and support."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, Lasso
+
+from gdlearn import ElasticNetGD, LassoGD, LogisticRegressionGD
+from gdlearn.solvers.working_set import _next_set
+
+
+def wide(seed=0, n=60, p=300, k=1, density=None):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p))
+    if density is not None:
+        X = sp.random(n, p, density=density, random_state=seed, format="csr") * 3
+    W = np.zeros((p, k))
+    W[:8] = rng.standard_normal((8, k)) * 3
+    y = X @ W + 0.3 * rng.standard_normal((n, k)) + 1.5
+    return X, (y[:, 0] if k == 1 else y)
+
+
+def alpha_max(X, y, fit_intercept=True):
+    X = X.toarray() if sp.issparse(X) else X
+    y = y.reshape(len(y), -1)
+    if fit_intercept:
+        X, y = X - X.mean(0), y - y.mean(0)
+    return np.abs(X.T @ y).max() / len(X)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("divide", [5, 50])
+def test_working_set_lasso_matches_sklearn_and_the_full_fit(
+    sparse, fit_intercept, divide
+):
+    X, y = wide(1, density=0.2 if sparse else None)
+    alpha = alpha_max(X, y, fit_intercept) / divide
+    kw = dict(alpha=alpha, fit_intercept=fit_intercept)
+    sk = Lasso(tol=1e-12, max_iter=100_000, **kw).fit(X, y)
+    ws = LassoGD(tol=1e-9, **kw).fit(X, y)  # 'auto': a working set
+    full = LassoGD(tol=1e-9, solver="accelerated", max_iter=100_000, **kw).fit(X, y)
+    assert ws.n_iter_ < full.n_iter_
+    np.testing.assert_allclose(ws.coef_, sk.coef_, atol=1e-6)
+    np.testing.assert_allclose(ws.intercept_, sk.intercept_, atol=1e-6)
+    np.testing.assert_allclose(ws.coef_, full.coef_, atol=1e-6)
+    np.testing.assert_array_equal(ws.coef_ != 0, sk.coef_ != 0)
+    assert ws.dual_gap_ < 1e-9
+
+
+def test_working_set_elastic_net_with_sample_weights_matches_sklearn():
+    X, y = wide(2)
+    weights = np.random.default_rng(3).uniform(0.2, 3.0, len(y))
+    alpha = alpha_max(X, y) / 20
+    kw = dict(alpha=alpha, l1_ratio=0.7)
+    sk = ElasticNet(tol=1e-12, max_iter=100_000, **kw).fit(X, y, weights)
+    ws = ElasticNetGD(tol=1e-9, **kw).fit(X, y, weights)
+    np.testing.assert_allclose(ws.coef_, sk.coef_, atol=1e-6)
+    np.testing.assert_allclose(ws.intercept_, sk.intercept_, atol=1e-6)
+    np.testing.assert_array_equal(ws.coef_ != 0, sk.coef_ != 0)
+
+
+def test_working_set_multi_target_and_positive_match_sklearn():
+    X, Y = wide(4, k=3)
+    alpha = alpha_max(X, Y) / 30
+    sk = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(X, Y)
+    ws = LassoGD(alpha=alpha, tol=1e-9).fit(X, Y)
+    np.testing.assert_allclose(ws.coef_, sk.coef_, atol=1e-6)
+    assert ws.dual_gap_.shape == (3,)
+    skp = Lasso(alpha=alpha, positive=True, tol=1e-12, max_iter=100_000)
+    wsp = LassoGD(alpha=alpha, positive=True, tol=1e-9)
+    np.testing.assert_allclose(
+        wsp.fit(X, Y[:, 0]).coef_, skp.fit(X, Y[:, 0]).coef_, atol=1e-6
+    )
+
+
+def test_working_set_float32_matches_float64():
+    X, y = wide(5)
+    alpha = alpha_max(X, y) / 20
+    fit64 = LassoGD(alpha=alpha).fit(X, y)
+    fit32 = LassoGD(alpha=alpha).fit(X.astype(np.float32), y.astype(np.float32))
+    assert fit32.coef_.dtype == np.float32
+    np.testing.assert_allclose(fit32.coef_, fit64.coef_, atol=1e-3)
+
+
+def test_working_set_l1_logistic_matches_the_full_fit():
+    X, y = wide(6)
+    y = (y > np.median(y)).astype(int)
+    kw = dict(l1_ratio=1.0, C=0.5, tol=1e-9)
+    ws = LogisticRegressionGD(**kw).fit(X, y)
+    full = LogisticRegressionGD(solver="accelerated", max_iter=100_000, **kw)
+    full.fit(X, y)
+    np.testing.assert_allclose(ws.coef_, full.coef_, atol=1e-5)
+    np.testing.assert_array_equal(ws.coef_ != 0, full.coef_ != 0)
+
+
+def test_next_set_keeps_the_support_and_adds_the_worst_violators():
+    VW = np.zeros((6, 1))
+    VW[4] = 1.0
+    score = np.array([0.0, 3.0, 1.0, 2.0, 0.0, 0.5])
+    np.testing.assert_array_equal(_next_set(VW, score, 3), [1, 3, 4])
+    np.testing.assert_array_equal(_next_set(VW, score, 1), [1, 4])
+
+
+def test_working_set_falls_back_to_fista_where_newton_stalls():
+    # 3 samples: every working set past 3 features has a singular curvature
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((3, 100)), rng.standard_normal(3)
+    sk = Lasso(alpha=0.01, tol=1e-12, max_iter=10**6).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit = LassoGD(alpha=0.01).fit(X, y)
+    np.testing.assert_allclose(fit.coef_, sk.coef_, atol=1e-6)
+
+
+def test_working_set_multinomial_l1_matches_the_full_fit():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 300))
+    y = np.argmax(X[:, :3] + 0.5 * rng.standard_normal((60, 3)), axis=1)
+    kw = dict(l1_ratio=1.0, C=0.5, tol=1e-9)
+    ws = LogisticRegressionGD(**kw).fit(X, y)
+    full = LogisticRegressionGD(solver="accelerated", max_iter=100_000, **kw)
+    full.fit(X, y)
+    np.testing.assert_allclose(ws.coef_, full.coef_, atol=1e-5)
+    np.testing.assert_array_equal(ws.coef_ != 0, full.coef_ != 0)
