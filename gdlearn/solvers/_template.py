@@ -11,8 +11,10 @@
    recursion rather than read from ``X`` refreshes them before it stops
    without converging;
 4. **check**: the separability test, the progress line, convergence
-   (measure at most the threshold), the stall rule (:class:`Stall`), and a
-   hand-over to a successor solver;
+   (measure at most the threshold, and the solver's estimate of the
+   distance to the minimum at most ``tol`` relative to the largest
+   coefficient: :func:`relative_distance`), the stall rule (:class:`Stall`),
+   and a hand-over to a successor solver;
 5. **finalize**: an :class:`OptimizeResult`, with one message.
 
 Every loop is bounded: ``max_iter`` iterations, and each solver's inner
@@ -65,7 +67,10 @@ class Outcome:
     for the separability test, when the solver has them. ``stuck``: no step
     decreased the objective, stop here. ``rejected``: the iteration was
     undone (the iterate did not change). ``done``: the solver's own reason to
-    stop, counted as converged.
+    stop, counted as converged. ``distance``: the solver's estimate of how
+    far the coefficients are from the minimum, relative to the largest
+    (:func:`relative_distance`; 0 where the solver has none, the first-order
+    methods): convergence needs it at most ``tol`` beside the gradient test.
     """
 
     value: float
@@ -78,6 +83,7 @@ class Outcome:
     rejected: bool = False
     done: str = ""
     non_finite: bool = False  # stuck because every trial's value was NaN or inf
+    distance: float = 0.0
 
 
 class Solver:
@@ -120,6 +126,12 @@ class Solver:
     def successor(self) -> Solver:
         raise NotImplementedError
 
+    def distance(self, s: SimpleNamespace) -> float:
+        """The solver's estimate of :func:`relative_distance` at ``s.V``, read
+        by the start's test (``inf`` until the gradient test passes); 0 where
+        the solver has none."""
+        return 0.0
+
     def finalize(self, s: SimpleNamespace) -> Array:
         """The coordinates to return."""
         return s.V
@@ -153,6 +165,7 @@ class Solver:
         curve: list[float] = []
         it = 0
         converged = self.checks_start and state.measure <= threshold(state.value)
+        converged = converged and self.distance(state) <= tol
         message = max_iter_message(max_iter, self.unit)
         handed_over = ""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -181,12 +194,14 @@ class Solver:
                     break
                 out.Z = None  # not alive beside the next iteration's arrays
                 progress.report(it + first - 1, out.value, out.measure, out.step)
-                if out.measure <= wanted or out.done:
+                close = out.measure <= wanted
+                if close and out.distance <= tol or out.done:
                     converged = True
                     message = out.done or counted("converged in", it, self.unit)
                     break
-                if stalled:
-                    message = stop_message(it, False, out.measure, wanted, self.unit)
+                if stalled:  # gradient met: the coefficients are as exact as rounding allows
+                    converged = close
+                    message = stop_message(it, close, out.measure, wanted, self.unit)
                     break
                 handed_over = self.hand_over(state, it, max_iter, threshold)
                 if handed_over:
@@ -355,6 +370,26 @@ def stopping_threshold(
         return max(tol * max(base, scale), floor)
 
     return threshold
+
+
+def relative_distance(objective: Objective, V: Array, D: Array) -> float:
+    """The max-norm of the coefficients' part of the step ``D`` from ``V``,
+    relative to the largest coefficient of ``V`` (both in the user's units,
+    the optimizer's coordinates times the preconditioner's scale): where ``D``
+    is the solver's next step, the relative distance of the coefficients to
+    the minimum that the solver estimates (Newton's step, exact near the
+    minimum, where the gradient alone can be small along a flat direction
+    of the objective while the coefficients are far from theirs)."""
+    p = getattr(objective, "n_features", V.shape[0])
+    design = getattr(objective, "design", None)
+    scale = getattr(design, "scale", None)
+    step, size = D[:p, :], V[:p, :]
+    if scale is not None:
+        step, size = scale[:, None] * step, scale[:, None] * size
+    change, largest = max_abs(step), max_abs(size)
+    if not change:
+        return 0.0
+    return change / largest if largest else math.inf
 
 
 def stationarity(objective: Objective, V: Array, grad: Array) -> float:
