@@ -24,8 +24,6 @@ from sklearn import linear_model as sk
 from sklearn.datasets import make_classification
 from threadpoolctl import threadpool_limits
 
-import gdlearn
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import paired  # noqa: E402  (the base export and the alternated fits)
@@ -37,9 +35,7 @@ def ill_conditioned():
     X, y = make_classification(20_000, 100, n_informative=30, random_state=0)
     X[:, :10] *= 1000
     yield "20,000 x 100, 10 columns x 1,000", "binary", X, y, 1.0, ()
-    X, y = make_classification(
-        60_000, 12, n_informative=8, n_classes=3, random_state=0
-    )
+    X, y = make_classification(60_000, 12, n_informative=8, n_classes=3, random_state=0)
     X = X * np.logspace(-1, 2, 12) + np.linspace(0, 50, 12)
     yield "60,000 x 12, offsets to 50, spreads 0.1..100", "multinomial", X, y, 1.0, ()
 
@@ -85,8 +81,10 @@ def main(argv=None):
             "medians of alternated fits."
         )
         say()
-        say("| problem | kind | gap new | gap base | coef err new | coef err base "
-            "| ms new | ms base | iterations new / base |")
+        say(
+            "| problem | kind | gap new | gap base | coef err new | coef err base "
+            "| ms new | ms base | iterations new / base |"
+        )
         say("|---|---|---:|---:|---:|---:|---:|---:|---|")
         for name, kind, X, y, param, _ in problems:
             with warnings.catch_warnings():

@@ -153,7 +153,8 @@ class LBFGS(Solver):
         if not s.measure <= s.threshold(s.value):
             return math.inf
         s.next = two_loop(s.grad, s.pairs)
-        return relative_distance(s.objective, s.V, s.next)
+        s.distance = relative_distance(s.objective, s.V, s.next)
+        return s.distance
 
     def _read(self, s: SimpleNamespace) -> None:
         """The value and gradient at ``s.V`` from ``X`` itself."""
@@ -176,22 +177,28 @@ class LBFGS(Solver):
         return outcome
 
     def hand_over(
-        self, s: SimpleNamespace, it: int, max_iter: int, threshold: Threshold
+        self,
+        s: SimpleNamespace,
+        it: int,
+        max_iter: int,
+        threshold: Threshold,
+        stalled: bool = False,
     ) -> str:
         if self.newton_cost is None or it >= max_iter:
             return ""
-        if s.next is not None:  # the gradient test passed, the distance's did not
+        if stalled:
             return (
-                f"handed over to Newton's method after {it} iterations (the "
-                "gradient is small, the coefficients may not be: Newton's step "
-                "tells)"
+                f"handed over to Newton's method after {it} iterations (L-BFGS stalled)"
             )
         if it < 5:
             return ""
         gnorm = s.measure
         rate = min((gnorm / s.g_start) ** (1 / it), (gnorm / s.marks[0]) ** 0.2)
         rate = min(max(rate, 1e-300), 1 - 1e-12)
-        left = math.log(threshold(s.value) / gnorm) / math.log(rate)
+        if s.next is None:  # the gradient's way to the threshold
+            left = math.log(threshold(s.value) / gnorm) / math.log(rate)
+        else:  # gradient met: the distance's way to tol, at the same rate
+            left = math.log(s.tol / s.distance) / math.log(rate)
         if left <= self.newton_cost:
             return ""
         return (
