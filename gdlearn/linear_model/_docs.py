@@ -65,8 +65,9 @@ default='auto'
         minimum-norm subgradient), has max-norm at most ``tol`` times the
         larger of the gradient's max-norm at zero coefficients and
         ``5 sqrt(|f|)``, ``f`` the objective per unit of sample weight. With
-        L1 both are zero exactly at a minimum. The default stops within
-        1.4e-8 (relative) of the minimum on every benchmark problem. For
+        L1 both are zero exactly at a minimum. Newton's method and L-BFGS
+        also need their next step (the estimated distance to the minimum)
+        at most ``tol`` relative to the largest coefficient. For
         float32 data the threshold is at least 3.6e-5 times the gradient at
         zero, what rounding allows: expect float32 fits to agree with float64
         ones to about 1e-3 on standardized data and 1e-2 on raw data.

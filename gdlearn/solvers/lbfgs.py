@@ -43,7 +43,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from .._array_api import dot, max_abs, vdot
-from ._template import Outcome, Solver
+from ._template import Outcome, Solver, relative_distance
 from .newton import SMALLEST_STEP, Newton
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ class LBFGS(Solver):
             pairs=deque(maxlen=self.memory),
             recursed=False,  # value and gradient carried since X was last read
             it=0,
+            next=None,  # the next step, where the distance's test took it
         )
 
     def iterate(self, s: SimpleNamespace) -> Outcome:
@@ -92,7 +93,8 @@ class LBFGS(Solver):
             s.Z = objective.raw(s.V)
             if s.recursed:
                 self._read(s)
-        D = two_loop(s.grad, s.pairs)
+        D = two_loop(s.grad, s.pairs) if s.next is None else s.next
+        s.next = None
         slope = vdot(s.grad, D)
         if not slope < 0:  # rounding spoilt the memory: a plain gradient step
             s.pairs.clear()
@@ -140,14 +142,26 @@ class LBFGS(Solver):
         s.marks.append(s.measure)
         # the parabola's decrease is exact, however small beside F's rounding
         noise = 0.0 if s.recursed else noise_prev
-        return Outcome(s.value, s.measure, t, F_prev - s.value, noise, s.Z)
+        out = Outcome(s.value, s.measure, t, F_prev - s.value, noise, s.Z)
+        out.distance = self.distance(s)
+        return out
+
+    def distance(self, s: SimpleNamespace) -> float:
+        """Where the gradient test passes, the relative distance that the next
+        step estimates, with the step kept for the next iteration."""
+        s.next = None
+        if not s.measure <= s.threshold(s.value):
+            return math.inf
+        s.next = two_loop(s.grad, s.pairs)
+        s.distance = relative_distance(s.objective, s.V, s.next)
+        return s.distance
 
     def _read(self, s: SimpleNamespace) -> None:
         """The value and gradient at ``s.V`` from ``X`` itself."""
         point = s.objective.evaluate(s.V, s.Z)
         s.value = point.value
         s.grad, s.noise = s.objective.smooth_gradient(point)
-        s.measure, s.recursed = max_abs(s.grad), False
+        s.measure, s.recursed, s.next = max_abs(s.grad), False, None
 
     def confirm(self, s: SimpleNamespace, outcome: Outcome) -> Outcome:
         """A fit that stops short says where it is from ``X`` itself. The
@@ -163,14 +177,28 @@ class LBFGS(Solver):
         return outcome
 
     def hand_over(
-        self, s: SimpleNamespace, it: int, max_iter: int, threshold: Threshold
+        self,
+        s: SimpleNamespace,
+        it: int,
+        max_iter: int,
+        threshold: Threshold,
+        stalled: bool = False,
     ) -> str:
-        if self.newton_cost is None or not 5 <= it < max_iter:
+        if self.newton_cost is None or it >= max_iter:
+            return ""
+        if stalled:
+            return (
+                f"handed over to Newton's method after {it} iterations (L-BFGS stalled)"
+            )
+        if it < 5:
             return ""
         gnorm = s.measure
         rate = min((gnorm / s.g_start) ** (1 / it), (gnorm / s.marks[0]) ** 0.2)
         rate = min(max(rate, 1e-300), 1 - 1e-12)
-        left = math.log(threshold(s.value) / gnorm) / math.log(rate)
+        if s.next is None:  # the gradient's way to the threshold
+            left = math.log(threshold(s.value) / gnorm) / math.log(rate)
+        else:  # gradient met: the distance's way to tol, at the same rate
+            left = math.log(s.tol / s.distance) / math.log(rate)
         if left <= self.newton_cost:
             return ""
         return (

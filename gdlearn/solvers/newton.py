@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from .._array_api import any_nonzero, astype, max_abs, vdot
 from ._linalg import factor, orthant_step, solve, stop_at_zero
-from ._template import Outcome, Solver, diverged, divergence_error
+from ._template import Outcome, Solver, diverged, divergence_error, relative_distance
 
 if TYPE_CHECKING:
     from .._objective import Objective
@@ -71,6 +71,7 @@ class Newton(Solver):
         F = point.value + objective.l1.value(V0)
         s = SimpleNamespace(objective=objective, V=V0, Z=point.Z, f_start=F)
         s.curvature, s.refresh = None, True  # P's factors (P itself with L1)
+        s.next, s.poor = None, False  # the step kept from the distance's test
         self._at(s, F, grad, noise)
         return s
 
@@ -85,15 +86,10 @@ class Newton(Solver):
     def iterate(self, s: SimpleNamespace) -> Outcome:
         objective, lr = s.objective, self.learning_rate
         l1 = objective.has_l1
-        if s.refresh or s.curvature is None:
-            s.curvature = None  # the old one goes before the new one is formed
-            P = objective.curvature_matrices(s.Z)
-            s.size, s.curvature = P.shape[1], P if l1 else factor(P)
-            del P
-        if l1:
-            D, orthant = orthant_step(objective, s.curvature, s.V, s.r)
-        else:
-            D = astype(solve(s.curvature, s.size, s.grad), s.V.dtype)
+        fresh = s.refresh or s.curvature is None
+        if fresh:
+            self._curvature(s)
+        D, orthant = self._direction(s) if fresh or s.next is None else s.next
         s.Z = None  # each trial point's Z is read from X: Z is not kept beside it
         t = 1.0 if lr is None else lr
         while True:  # bounded: t halves down to SMALLEST_STEP
@@ -117,10 +113,56 @@ class Newton(Solver):
         s.V, s.Z = V_new, trial.Z
         grad, noise = objective.smooth_gradient(trial)
         self._at(s, F_new, grad, noise)
-        s.refresh = not objective.constant_curvature and (
-            t < 1 or s.measure > 0.25 * previous
-        )
-        return Outcome(s.value, s.measure, t, F_prev - s.value, noise_prev, s.Z)
+        poor = t < 1 or s.measure > 0.25 * previous
+        if poor and fresh and s.poor:  # an estimated curvature that fails twice
+            exact_curvature(objective)
+        s.poor = poor and fresh
+        s.refresh = not objective.constant_curvature and poor
+        distance = self.distance(s)
+        out = Outcome(s.value, s.measure, t, F_prev - s.value, noise_prev, s.Z)
+        out.distance = distance
+        return out
+
+    @staticmethod
+    def _curvature(s: SimpleNamespace) -> None:
+        """``P`` at ``s.V`` (its factors without L1), due for no refresh."""
+        s.curvature = None  # the old one goes before the new one is formed
+        P = s.objective.curvature_matrices(s.Z)
+        has_l1 = s.objective.has_l1
+        s.size, s.curvature, s.refresh = P.shape[1], P if has_l1 else factor(P), False
+        del P
+
+    @staticmethod
+    def _direction(s: SimpleNamespace) -> tuple[Array, Array | None]:
+        """The step at ``s.V`` for the current curvature (orthant-wise with L1)."""
+        if s.objective.has_l1:
+            return orthant_step(s.objective, s.curvature, s.V, s.r)
+        return astype(solve(s.curvature, s.size, s.grad), s.V.dtype), None
+
+    def distance(self, s: SimpleNamespace) -> float:
+        """Where the gradient test passes, the relative distance that the next
+        step estimates (:func:`relative_distance`), with the step kept for
+        the next iteration; a curvature that is only estimated is first made
+        exact, which is what the distance and the steps from here need."""
+        s.next = None
+        if not s.measure <= s.threshold(s.value):
+            return math.inf
+        if exact_curvature(s.objective) or s.curvature is None:
+            self._curvature(s)  # formed here, at s.V: no refresh due
+        s.next = self._direction(s)
+        return relative_distance(s.objective, s.V, s.next[0])
+
+
+def exact_curvature(objective: Objective) -> bool:
+    """Make ``objective``'s curvature matrices exact from here on (every
+    sample, summed in the data's precision) where they were an estimate
+    (``curvature_rows`` and ``curvature_single``): whether they were."""
+    rows = getattr(objective, "curvature_rows", None)
+    n = getattr(objective, "n_samples", 0)
+    estimated = rows is not None and n > rows
+    if estimated:
+        objective.curvature_rows, objective.curvature_single = n, False
+    return estimated
 
 
 def minimize_newton(
