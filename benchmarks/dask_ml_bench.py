@@ -36,12 +36,24 @@ def timed(client, est, Xd, yd):
     return est, time.perf_counter() - start, sent(client) - before
 
 
+def peak_memory(client):
+    """Each worker process's peak resident memory (Linux VmHWM), in MB."""
+
+    def hwm():
+        with open("/proc/self/status") as status:
+            line = next(line for line in status if line.startswith("VmHWM"))
+        return int(line.split()[1]) / 1e3
+
+    return sorted(round(v) for v in client.run(hwm).values())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--features", type=int, default=50)
     parser.add_argument("--chunks", type=int, default=8)
     parser.add_argument("--admm-iter", type=int, default=100)
+    parser.add_argument("--lbfgs-iter", type=int, default=100)
     args = parser.parse_args()
     n, p = args.rows, args.features
     with (
@@ -51,11 +63,19 @@ def main():
         distributed.Client(cluster) as client,
     ):
         Xd, yd = logistic_data(client, n, p, args.chunks)
-        fits = [("gdlearn", "auto", *timed(client, LogisticRegressionGD(), Xd, yd))]
+        fits = []
+        for params in ({}, {"tol": 1e-8}, {"solver": "lbfgs"}):
+            est = LogisticRegressionGD(**params)
+            label = ", ".join(f"{k}={v}" for k, v in params.items()) or "auto"
+            fits.append(("gdlearn", label, *timed(client, est, Xd, yd)))
+        budget = {"admm": args.admm_iter, "lbfgs": args.lbfgs_iter}
         for solver in ("newton", "lbfgs", "admm"):
-            extra = {"max_iter": args.admm_iter} if solver == "admm" else {}
-            est = LogisticRegression(C=1.0, solver=solver, **extra)
+            est = LogisticRegression(
+                C=1.0, solver=solver, max_iter=budget.get(solver, 100)
+            )
             fits.append(("dask-ml", solver, *timed(client, est, Xd, yd)))
+        print(f"peak worker memory (VmHWM) MB: {peak_memory(client)}")
+        print(f"each worker's share of X: {Xd.nbytes / 2 / 1e6:.0f} MB")
         X, y = client.compute([Xd, yd], sync=True)
     X = np.ascontiguousarray(X)
     start = time.perf_counter()

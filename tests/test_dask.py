@@ -196,6 +196,60 @@ def test_bytes_moved_are_a_sliver_of_X(client):
     assert sum(client.run(sent).values()) - before < 0.01 * X.nbytes
 
 
+def _sent(dask_worker):
+    return dask_worker.transfer_outgoing_bytes_total
+
+
+class _ReadsOfX(distributed.diagnostics.plugin.SchedulerPlugin):
+    """Records each task that reads a chunk of ``X``: where it runs, where
+    the chunk is, and its placement."""
+
+    def __init__(self, scheduler, name):
+        self.scheduler, self.name, self.reads = scheduler, name, []
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        ts = self.scheduler.tasks.get(key)
+        if finish != "processing" or ts is None:
+            return
+        for dep in ts.dependencies:
+            if isinstance(dep.key, tuple) and dep.key[0] == self.name:
+                holders = {w.address for w in dep.who_has}
+                self.reads.append(
+                    (key, ts.processing_on.address in holders, ts.loose_restrictions)
+                )
+
+
+def test_chunks_generated_on_the_workers_stay_there_with_a_worker_busy(client):
+    """X generated on the workers (not sent by the client) does not move,
+    even while one worker is busy: every task that reads a chunk of X is
+    placed strictly where it lies (a loose placement let work stealing run
+    such tasks on the idle worker, which fetched 0.67 X.nbytes in a fit of
+    200,000 x 50 rows)."""
+    import time
+
+    X = da.random.default_rng(3).standard_normal((40_000, 20), chunks=(5000, 20))
+    X = X.persist()
+    y = (X @ np.linspace(-1, 1, 20) > 0).compute()  # n booleans only
+    homes = client.who_has(X)
+    assert len(set().union(*homes.values())) == 2  # on both workers
+    reads = _ReadsOfX(client.cluster.scheduler, X.name)
+    client.cluster.scheduler.add_plugin(reads, name="reads-of-X")
+    before = sum(client.run(_sent).values())
+    worker = sorted(client.scheduler_info()["workers"])[0]
+    busy = client.submit(time.sleep, 1.0, workers=[worker], pure=False)
+    try:
+        est = LogisticRegressionGD().fit(X, y)
+    finally:
+        client.cluster.scheduler.remove_plugin(name="reads-of-X")
+    busy.result()
+    assert sum(client.run(_sent).values()) - before < 0.01 * X.nbytes
+    assert len(reads.reads) > 8  # one per chunk per pass, at least
+    assert all(beside and loose is False for _, beside, loose in reads.reads)
+    for key, workers in client.who_has(X).items():  # no chunk copied either
+        assert set(workers) <= set(homes[key])
+    _assert_parity(est, LogisticRegressionGD().fit(X.compute(), y))
+
+
 def test_graph_does_not_grow(client, monkeypatch):
     """Each round trip's graph has the same size at iteration 2 and at 20."""
     sizes = []
@@ -354,3 +408,43 @@ def test_chunks_neither_numpy_nor_sparse_are_refused():
     odd = Xd.map_blocks(np.asarray, meta=_OddChunk())
     with pytest.raises(TypeError, match="NumPy or scipy.sparse chunks only"):
         _prepare.check_X(odd)
+
+
+def _load_rows(path, start, stop):
+    """Rows ``start:stop`` of the ``.npy`` file at ``path``, read from disk."""
+    rows = np.load(path, mmap_mode="r")[start:stop]
+    return np.array(rows)  # a private copy: the map is closed on return
+
+
+def test_out_of_core_X_read_from_disk_at_each_pass(client, tmp_path):
+    """An X that lives in a file (each chunk loaded by a task, not persisted)
+    is read from disk pass by pass: the fit is the in-memory fit, and no
+    chunk of X stays in a worker's memory or is spilled."""
+    rng = np.random.default_rng(4)
+    n, p, size = 20_000, 8, 5000
+    X = rng.normal(size=(n, p))
+    y = X @ rng.normal(size=p) + rng.normal(size=n)
+    path = str(tmp_path / "X.npy")
+    np.save(path, X)
+    parts = [
+        da.from_delayed(
+            dask.delayed(_load_rows, pure=True)(path, s, s + size),
+            (size, p),
+            dtype=np.float64,
+        )
+        for s in range(0, n, size)
+    ]
+    Xd = da.concatenate(parts)
+
+    def kept(dask_worker):
+        """The largest array a worker holds, and the bytes it spilled."""
+        data = dask_worker.data
+        spilled = getattr(data, "spilled_total", None)
+        largest = max((getattr(v, "nbytes", 0) for v in data.values()), default=0)
+        return largest, 0 if spilled is None else spilled.disk
+
+    est = RidgeGD(alpha=1.0).fit(Xd, da.from_array(y, chunks=size))
+    for largest, disk in client.run(kept).values():
+        # Z, the targets and the weights (size numbers) stay; no chunk of X
+        assert largest < size * p * 8 / 2 and disk == 0
+    _assert_parity(est, RidgeGD(alpha=1.0).fit(X, y))

@@ -26,6 +26,9 @@ import dask
 import dask.array as da
 import numpy as np
 import scipy.sparse as sp
+from dask.base import tokenize
+from dask.delayed import Delayed
+from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 
 from .._design import DesignMatrix
 from ._stats import add, aligned, merge_centred, moments, stored
@@ -41,10 +44,34 @@ def blocks(A):
 
 def at(homes, i):
     """A context placing the tasks made in it on ``homes[i]``, the worker
-    that holds chunk ``i`` of ``X`` (no placement when ``homes`` is None)."""
+    that holds chunk ``i`` of ``X`` (no placement when ``homes`` is None).
+
+    The placement is strict (``allow_other_workers=False``): a loose one
+    lets the scheduler's work stealing run the task on an idle worker, which
+    then fetches the chunk of ``X`` (measured: 0.67 ``X.nbytes`` moved in a
+    fit while one worker was busy)."""
     if homes is None:
         return contextlib.nullcontext()
-    return dask.annotate(workers=[homes[i]], allow_other_workers=True)
+    return dask.annotate(workers=[homes[i]], allow_other_workers=False)
+
+
+def placed_layer(layer, homes):
+    """``layer`` (a dict of tasks keyed ``(name, i, ...)``, one per row chunk)
+    as a graph layer whose task ``i`` is placed as :func:`at` places it."""
+    if homes is None:
+        return MaterializedLayer(layer)
+    annotations = {"workers": _Home(homes), "allow_other_workers": False}
+    return MaterializedLayer(layer, annotations=annotations)
+
+
+class _Home:
+    """``key -> [the worker of chunk key[1]]``, a layer annotation."""
+
+    def __init__(self, homes):
+        self.homes = homes
+
+    def __call__(self, key):
+        return [self.homes[key[1]]]
 
 
 def tree_sum(parts, merge=add, homes=None):
@@ -94,15 +121,23 @@ def map_rows(task, X, columns, dtype, *items, args=(), homes=None):
     """The dask array (``X``'s row chunks; ``columns`` columns, or 1-D when
     None) whose chunk ``i`` is ``task(x_i, items_i..., *args)``, lazy: each
     task takes ``X``'s chunk, and runs where it lies (``homes``)."""
-    parts = []
-    for i, (x, n_i) in enumerate(zip(blocks(X), X.chunks[0], strict=True)):
-        with at(homes, i):
-            chunk = dask.delayed(task, pure=True)(
-                x, *[item[i] for item in items], *args
-            )
-        shape = (n_i,) if columns is None else (n_i, columns)
-        parts.append(da.from_delayed(chunk, shape, dtype=dtype))
-    return da.concatenate(parts, axis=0)
+    name = "rows-" + tokenize(task, X, items, args, columns, dtype)
+    layer, dependencies = {}, [X]
+    for i, x in enumerate(blocks(X)):
+        chunk = [item[i] for item in items]
+        dependencies += [c for c in chunk if isinstance(c, Delayed)]
+        key = (name, i) if columns is None else (name, i, 0)
+        part = dask.delayed(task, pure=True)(x, *chunk, *args, dask_key_name=key)
+        (own,) = part.__dask_layers__()
+        layer.update(part.__dask_graph__().layers[own])
+    # one layer whose keys are the chunks' (no concatenate or from_delayed
+    # aliases, which the scheduler would place anywhere), each placed
+    graph = HighLevelGraph.from_collections(
+        name, placed_layer(layer, homes), dependencies
+    )
+    chunks = (X.chunks[0],) if columns is None else (X.chunks[0], (columns,))
+    meta = np.empty((0,) * len(chunks), dtype=dtype)
+    return da.Array(graph, name, chunks, dtype=dtype, meta=meta)
 
 
 def placement(X):
