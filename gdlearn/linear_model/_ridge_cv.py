@@ -92,7 +92,7 @@ class RidgeGDCV(LinearRegressorCV):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> reg = RidgeGDCV(alphas=[0.001, 0.01, 0.1, 1.0]).fit(X, y)
     >>> reg.alpha_, round(reg.best_score_, 1)  # RidgeCV's
-    (0.01, -2993.0)
+    (0.01, -3000.4)
     """
 
     _parameter_constraints = {
