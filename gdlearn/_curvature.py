@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._array_api import astype, column_stack, eye, namespace, zeros
+from ._array_api import astype, eye, namespace, zeros
 from ._kernels import diagonal
 
 if TYPE_CHECKING:
@@ -48,33 +48,51 @@ def curvature_matrices(objective: Objective, Z: Array) -> Array:
     correct.
     """
     loss, n = objective.loss, objective.n_samples
-    xp = namespace(Z)
     stride = 1 if loss.constant_curvature else max(1, n // objective.curvature_rows)
     rows = slice(None, None, stride)
-    weights = objective.weights[rows] / xp.sum(objective.weights[rows])
-    H = loss.second_derivative(objective.Y[rows, :], Z[rows, :])
-    k = Z.shape[1]
-    if loss.constant_curvature:
-        H, k = H[:, :1], 1
+    k = 1 if loss.constant_curvature else Z.shape[1]
     pairs = (
         [(j, m) for j in range(k) for m in range(j, k)]
         if loss.coupled
         else [(j, j) for j in range(k)]
     )
-    D = column_stack(
-        [weights * (H[:, j, m] if loss.coupled else H[:, j]) for j, m in pairs]
-    )
+    D, h = _curvature_weights(objective, Z, rows, pairs)
     # a constant curvature h: D = h * weights, so X.T @ D is h times the
     # weighted column mean, already known
-    known = (
-        objective.column_mean[None, :] * H[0, 0] if loss.constant_curvature else None
-    )
-    del H  # (n, k, k) for the softmax: gone before the products' temporaries
+    known = objective.column_mean[None, :] * h if loss.constant_curvature else None
     # an estimate already where subsampled: its sums in float32 too
     single = objective.curvature_single and stride > 1
     part = objective.design.take_rows(rows) if stride > 1 else objective.design
     blocks = _with_ridge(objective, part.gram(D, known, single), pairs)
     return _couple(objective, blocks, pairs, k) if loss.coupled else blocks
+
+
+#: Rows of the loss's second derivatives formed at a time: the softmax's
+#: ``(n, k, k)`` array, with its temporaries, is never formed whole.
+WEIGHT_ROWS = 8192
+
+
+def _curvature_weights(
+    objective: Objective, Z: Array, rows: slice, pairs: list[tuple[int, int]]
+) -> tuple[Array, Array | None]:
+    """``D``, one column :math:`w \\odot H_{:jm}` per pair of outputs on the
+    sampled ``rows`` (weights normalized there), formed ``WEIGHT_ROWS`` rows
+    at a time; and the first sample's :math:`H_{0,0}` (a constant
+    curvature's value; None for the softmax)."""
+    loss, xp = objective.loss, namespace(Z)
+    weights = objective.weights[rows] / xp.sum(objective.weights[rows])
+    Y, Z = objective.Y[rows, :], Z[rows, :]
+    n = Z.shape[0]
+    D = zeros((n, len(pairs)), like=Z)
+    h = None
+    for start in range(0, n, WEIGHT_ROWS):  # bounded: n / WEIGHT_ROWS chunks
+        chunk = slice(start, min(n, start + WEIGHT_ROWS))
+        H = loss.second_derivative(Y[chunk, :], Z[chunk, :])
+        if h is None and not loss.coupled:
+            h = H[0, 0]
+        for i, (j, m) in enumerate(pairs):
+            D[chunk, i] = weights[chunk] * (H[:, j, m] if loss.coupled else H[:, j])
+    return D, h
 
 
 def _with_ridge(

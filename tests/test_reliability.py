@@ -549,14 +549,18 @@ def _peak_memory_of_fit(model, X, y):
 )
 def test_fit_makes_no_copy_of_dense_x(model, classes):
     # the preconditioning is applied to the coefficients, not to a scaled
-    # copy of X: what a fit allocates stays under a quarter of X's size
+    # copy of X: what a fit allocates stays under a quarter of X's size, beside
+    # the curvature's weights on every row that Newton's stopping test forms
+    # (one column per pair of classes, n k (k + 1) / 2 numbers: 6% of X here)
     if classes:
         X, y = make_classification(
             60_000, 100, n_informative=10, n_classes=classes, random_state=0
         )
     else:
         X, y = make_regression(60_000, 100, noise=1.0, random_state=0)
-    assert _peak_memory_of_fit(model, X, y) <= 0.25 * X.nbytes
+    k = classes if classes > 2 else 1
+    weights = X.shape[0] * k * (k + 1) // 2 * X.itemsize
+    assert _peak_memory_of_fit(model, X, y) <= 0.25 * X.nbytes + weights
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
