@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -30,12 +31,14 @@ ZERO_CHUNK = slice(61, 151)
 
 @pytest.fixture(scope="module")
 def client():
-    with (
-        distributed.LocalCluster(
+    with warnings.catch_warnings():
+        # pytest-xdist runs clusters side by side: the second one's scheduler
+        # serves its HTTP endpoint (metrics) on another port than 8787, and says so
+        warnings.filterwarnings("ignore", "Port 8787 is already in use", UserWarning)
+        cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+        )
+    with cluster, distributed.Client(cluster) as client:
         yield client
 
 
@@ -228,7 +231,10 @@ def test_chunks_generated_on_the_workers_stay_there_with_a_worker_busy(client):
     200,000 x 50 rows)."""
     import time
 
-    X = da.random.default_rng(3).standard_normal((40_000, 20), chunks=(5000, 20))
+    # big enough that the reductions' own traffic (a Gram of q^2 numbers per
+    # chunk that is summed on the other worker, each pass: about 160 KB a fit
+    # at q = 21) is well under 1% of X: 25.6 MB here
+    X = da.random.default_rng(3).standard_normal((160_000, 20), chunks=(20_000, 20))
     X = X.persist()
     y = (X @ np.linspace(-1, 1, 20) > 0).compute()  # n booleans only
     homes = client.who_has(X)
