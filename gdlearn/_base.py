@@ -55,7 +55,6 @@ from .solvers import (
     ConstantStep,
     auto_solver,
     check_solver,
-    use_working_set,
 )
 from .solvers.lbfgs import LBFGS
 from .solvers.newton import Newton
@@ -176,12 +175,6 @@ class GDMixin(StochasticMixin):
             )
         if name == "sgd":
             solver, setup = self._sgd_solver(objective, rows, held_out, X, Y, loss)
-        elif self.solver == "auto" and use_working_set(
-            objective,
-            learning_rate=self.learning_rate,
-            l1_method=getattr(self, "l1_method", "proximal"),
-        ):
-            solver = WorkingSet(self._inner_solver, getattr(self, "_gap", None))
         else:
             solver = self._solver(name, newton_cost)
         # optimize
@@ -298,6 +291,8 @@ class GDMixin(StochasticMixin):
         """The solver ``name`` (not 'sgd') for this estimator's parameters;
         ``newton_cost`` is where 'lbfgs' hands over to Newton's method."""
         lr = self.learning_rate
+        if name == "working_set":
+            return WorkingSet(self._inner_solver, getattr(self, "_gap", None))
         if name == "newton":
             return Newton(None if lr == "auto" else lr)
         if name == "lbfgs":
@@ -315,6 +310,7 @@ class GDMixin(StochasticMixin):
             objective,
             learning_rate=self.learning_rate,
             l1_method=getattr(self, "l1_method", "proximal"),
+            working_sets=False,
         )
         return name, self._solver(name, cost)
 

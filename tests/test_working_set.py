@@ -127,3 +127,21 @@ def test_working_set_multinomial_l1_matches_the_full_fit():
     full.fit(X, y)
     np.testing.assert_allclose(ws.coef_, full.coef_, atol=1e-5)
     np.testing.assert_array_equal(ws.coef_ != 0, full.coef_ != 0)
+
+
+def test_auto_is_one_policy_naming_the_working_set_and_its_inner_solver():
+    """auto_solver decides 'working_set' itself (wide L1 in memory), and a
+    working set's own problem is decided without it."""
+    from gdlearn._validation import weight_sum
+    from gdlearn.solvers import auto_solver
+
+    X, y = wide(2)
+    lasso = LassoGD(alpha=alpha_max(X, y) / 10).fit(X, y)
+    assert lasso.solver_ == "newton"  # the last working set's solver
+    X_, _, sw, Y, loss, exponent = lasso._prepare(X, y, None, reset=False)
+    objective = lasso._objective(X_, Y, sw, loss, weight_sum(sw, exponent))
+    assert auto_solver(objective, learning_rate="auto") == ("working_set", None)
+    inner = auto_solver(objective, learning_rate="auto", working_sets=False)
+    assert inner == ("newton", None)  # the full problem: orthant-wise Newton
+    tall = LassoGD(alpha=0.1).fit(X[:, :40], y)  # 40 features: no working set
+    assert tall.solver_ == "newton"

@@ -114,11 +114,12 @@ class ElasticNetGD(_RegressorGD):
 
     def _finalize(self, objective, V, y, last=None):
         super()._finalize(objective, V, y)
-        gap = dual_gap(objective, V, last=last)
+        gap = self._gap(objective, V, last=last)
         self.dual_gap_ = gap[0] if y.ndim == 1 else gap
 
     def _gap(self, objective, V, last=None):
-        """The duality gap, the outer stopping test of a working set."""
+        """The duality gap: ``dual_gap_``, and the outer stopping test of a
+        working set."""
         return dual_gap(objective, V, last=last)
 
     @property

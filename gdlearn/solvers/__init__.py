@@ -152,11 +152,13 @@ def newton_cost(objective):
     return 5 + 3 * max(1.0, work)
 
 
-def auto_solver(objective, *, learning_rate, l1_method="proximal"):
+def auto_solver(objective, *, learning_rate, l1_method="proximal", working_sets=True):
     """``(name, newton_cost)``: the solver ``'auto'`` runs on ``objective``,
     and for 'lbfgs' the cost past which it hands over to Newton's method
-    (None: never).
+    (None: never). The one place where ``'auto'`` is decided.
 
+    ``'working_set'`` where :func:`use_working_set` holds (and
+    ``working_sets``; a working set's own problem is decided without them).
     With a constant ``learning_rate``: 'accelerated'. Else up to
     ``NEWTON_MAX_UNKNOWNS`` unknowns 'newton' (a first-order method for an
     L1 penalty by ``l1_method='subgradient'``, which is one by definition),
@@ -167,6 +169,10 @@ def auto_solver(objective, *, learning_rate, l1_method="proximal"):
     ``NEWTON_MAX_UNKNOWNS`` unknowns 'lbfgs' for smooth objectives and
     'accelerated' with L1.
     """
+    if working_sets and use_working_set(
+        objective, learning_rate=learning_rate, l1_method=l1_method
+    ):
+        return "working_set", None
     if learning_rate != "auto":
         return "accelerated", None
     # the order of the matrix Newton's method factors: one block shared by
