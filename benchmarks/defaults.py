@@ -13,19 +13,15 @@ and the iterations.
 
 from __future__ import annotations
 
-import argparse
+import os
 import sys
-import tempfile
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn import linear_model as sk
 from sklearn.datasets import make_classification
-from threadpoolctl import threadpool_limits
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import paired  # noqa: E402  (the base export and the alternated fits)
 import run  # noqa: E402  (the benchmark problems and objectives)
 
@@ -58,53 +54,39 @@ def coef_error(model, ref):
     return float(np.max(np.abs(W - W_ref)) / np.max(np.abs(W_ref)))
 
 
+def defaults_table(base, args, say):
+    say(f"# Defaults: the working tree (new) against gdlearn at `{args.base}`")
+    say()
+    say(
+        "BLAS threads pinned to 1; gap (f - f*) / |f*| and coefficient error "
+        "max |w - w*| / max |w*| against scikit-learn's tight solution; "
+        "medians of alternated fits."
+    )
+    say()
+    say(
+        "| problem | kind | gap new | gap base | coef err new | coef err base "
+        "| ms new | ms base | iterations new / base |"
+    )
+    say("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for name, kind, X, y, param, _ in [*run.problems(False), *ill_conditioned()]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = reference(kind, param, X, y)
+        times, models = paired.compare_problem(base, kind, param, X, y, args.repeats)
+        f = {k: run.objective(kind, m, X, y, param) for k, m in models.items()}
+        f_star = min(run.objective(kind, ref, X, y, param), *f.values())
+        gap = {k: (v - f_star) / abs(f_star) for k, v in f.items()}
+        err = {k: coef_error(m, ref) for k, m in models.items()}
+        say(
+            f"| {name} | {kind} | {gap['new']:.1e} | {gap['base']:.1e} | "
+            f"{err['new']:.1e} | {err['base']:.1e} | "
+            f"{1e3 * times['new']:.1f} | {1e3 * times['base']:.1f} | "
+            f"{models['new'].n_iter_} / {models['base'].n_iter_} |"
+        )
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--base", required=True, help="git revision to compare with")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--output", help="also write the markdown here")
-    args = parser.parse_args(argv)
-    lines = []
-
-    def say(line=""):
-        print(line, flush=True)
-        lines.append(line)
-
-    problems = [*run.problems(False), *ill_conditioned()]
-    with tempfile.TemporaryDirectory() as into, threadpool_limits(1):
-        base = paired.export_base(args.base, into)
-        say(f"# Defaults: the working tree (new) against gdlearn at `{args.base}`")
-        say()
-        say(
-            "BLAS threads pinned to 1; gap (f - f*) / |f*| and coefficient error "
-            "max |w - w*| / max |w*| against scikit-learn's tight solution; "
-            "medians of alternated fits."
-        )
-        say()
-        say(
-            "| problem | kind | gap new | gap base | coef err new | coef err base "
-            "| ms new | ms base | iterations new / base |"
-        )
-        say("|---|---|---:|---:|---:|---:|---:|---:|---|")
-        for name, kind, X, y, param, _ in problems:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ref = reference(kind, param, X, y)
-            times, models = paired.compare_problem(
-                base, kind, param, X, y, args.repeats
-            )
-            f = {k: run.objective(kind, m, X, y, param) for k, m in models.items()}
-            f_star = min(run.objective(kind, ref, X, y, param), *f.values())
-            gap = {k: (v - f_star) / abs(f_star) for k, v in f.items()}
-            err = {k: coef_error(m, ref) for k, m in models.items()}
-            say(
-                f"| {name} | {kind} | {gap['new']:.1e} | {gap['base']:.1e} | "
-                f"{err['new']:.1e} | {err['base']:.1e} | "
-                f"{1e3 * times['new']:.1f} | {1e3 * times['base']:.1f} | "
-                f"{models['new'].n_iter_} / {models['base'].n_iter_} |"
-            )
-    if args.output:
-        Path(args.output).write_text("\n".join(lines) + "\n")
+    paired.against_base(__doc__.split("\n")[0], argv, defaults_table, repeats=3)
 
 
 if __name__ == "__main__":

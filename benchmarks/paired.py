@@ -80,11 +80,18 @@ def compare_problem(base, kind, param, X, y, repeats):
     return {k: statistics.median(v) for k, v in times.items()}, models
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def against_base(description, argv, body, *, repeats=0, full=False):
+    """The command line both paired reports share: ``--base``, ``--repeats``,
+    ``--output`` (and ``--full`` with ``full``), the base exported and BLAS
+    pinned to one thread, then ``body(base, args, say)``, whose lines
+    ``say`` prints and, with ``--output``, writes as markdown."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--base", required=True, help="git revision to compare with")
-    parser.add_argument("--full", action="store_true", help="run.py's full problems")
-    parser.add_argument("--repeats", type=int, default=0, help="0: by fit time")
+    if full:
+        parser.add_argument(
+            "--full", action="store_true", help="run.py's full problems"
+        )
+    parser.add_argument("--repeats", type=int, default=repeats, help="0: by fit time")
     parser.add_argument("--output", help="also write the markdown here")
     args = parser.parse_args(argv)
     lines = []
@@ -94,36 +101,43 @@ def main(argv=None):
         lines.append(line)
 
     with tempfile.TemporaryDirectory() as into, threadpool_limits(1):
-        base = export_base(args.base, into)
-        say(f"# gdlearn (working tree) against gdlearn at `{args.base}`")
-        say()
-        say("BLAS threads pinned to 1; defaults; medians of alternated fits.")
-        say()
-        say("| problem | kind | new ms | base ms | new ÷ base | iterations | Δf/f |")
-        say("|---|---|---:|---:|---:|---|---:|")
-        ratios = []
-        for name, kind, X, y, param, _ in run.problems(args.full):
-            _, first = fit(gdlearn, kind, param, X, y)
-            repeats = args.repeats or (15 if first < 0.1 else 5 if first < 2 else 3)
-            times, models = compare_problem(base, kind, param, X, y, repeats)
-            f_new, f_base = (
-                run.objective(kind, models[k], X, y, param) for k in ("new", "base")
-            )
-            ratio = times["new"] / times["base"]
-            ratios.append(ratio)
-            its = f"{models['new'].n_iter_} / {models['base'].n_iter_}"
-            say(
-                f"| {name} | {kind} | {1e3 * times['new']:.1f} | "
-                f"{1e3 * times['base']:.1f} | {ratio:.2f} | {its} | "
-                f"{(f_new - f_base) / abs(f_base):.1e} |"
-            )
-        say()
-        say(
-            f"median ratio {statistics.median(ratios):.2f}, "
-            f"range {min(ratios):.2f} to {max(ratios):.2f}"
-        )
+        body(export_base(args.base, into), args, say)
     if args.output:
         Path(args.output).write_text("\n".join(lines) + "\n")
+
+
+def paired_table(base, args, say):
+    say(f"# gdlearn (working tree) against gdlearn at `{args.base}`")
+    say()
+    say("BLAS threads pinned to 1; defaults; medians of alternated fits.")
+    say()
+    say("| problem | kind | new ms | base ms | new ÷ base | iterations | Δf/f |")
+    say("|---|---|---:|---:|---:|---|---:|")
+    ratios = []
+    for name, kind, X, y, param, _ in run.problems(args.full):
+        _, first = fit(gdlearn, kind, param, X, y)
+        repeats = args.repeats or (15 if first < 0.1 else 5 if first < 2 else 3)
+        times, models = compare_problem(base, kind, param, X, y, repeats)
+        f_new, f_base = (
+            run.objective(kind, models[k], X, y, param) for k in ("new", "base")
+        )
+        ratio = times["new"] / times["base"]
+        ratios.append(ratio)
+        its = f"{models['new'].n_iter_} / {models['base'].n_iter_}"
+        say(
+            f"| {name} | {kind} | {1e3 * times['new']:.1f} | "
+            f"{1e3 * times['base']:.1f} | {ratio:.2f} | {its} | "
+            f"{(f_new - f_base) / abs(f_base):.1e} |"
+        )
+    say()
+    say(
+        f"median ratio {statistics.median(ratios):.2f}, "
+        f"range {min(ratios):.2f} to {max(ratios):.2f}"
+    )
+
+
+def main(argv=None):
+    against_base(__doc__.split("\n")[0], argv, paired_table, full=True)
 
 
 if __name__ == "__main__":
