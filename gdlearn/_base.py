@@ -164,8 +164,10 @@ class GDMixin(StochasticMixin):
         l1 = penalty is not None and (penalty.l1 > 0 or penalty.positive)
         check_solver(self.solver, l1=l1, learning_rate=self.learning_rate)
         if problem is not None:
+            from ._path import with_penalty  # _path imports the estimators' module
+
             penalty = self._scaled_penalty(problem.sw_sum)
-            problem.objective = problem.objective.with_penalty(penalty)
+            problem.objective = with_penalty(problem.objective, penalty)
             return problem
         X, y, sample_weight, Y, loss, exponent = self._prepare(
             X, y, sample_weight, reset=True

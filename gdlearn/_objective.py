@@ -151,27 +151,11 @@ class Objective:
             # times faster over contiguous columns than along short rows
             Y = np.asfortranarray(Y)
         self.Y, self.loss = Y, loss
-        self.l2 = penalty.smooth_part
-        self.fit_intercept = fit_intercept
+        self.l2, self.fit_intercept = penalty.smooth_part, fit_intercept
         center = fit_intercept and precondition
         design, mean, moment = self._statistics(X, sample_weight, center)
         self._kept = (design, mean, moment, center, precondition, coordinates)
         self._settle(design, mean, moment, center, penalty, precondition, coordinates)
-
-    def with_penalty(self, penalty: ElasticNet | None) -> Objective:
-        """This objective with another ``penalty``, as a new one on the same
-        data would be built, without reading ``X`` again: the data, weights
-        and column statistics shared, the coordinates and the L1 part
-        settled for ``penalty``. For a path of penalties (:mod:`gdlearn._path`)."""
-        other = type(self).__new__(type(self))
-        other.__dict__.update(self.__dict__)
-        for name in ("curvature_rows", "curvature_single"):  # a fit's own
-            other.__dict__.pop(name, None)
-        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
-        other.l2 = penalty.smooth_part
-        design, mean, moment, center, precondition, coordinates = self._kept
-        other._settle(design, mean, moment, center, penalty, precondition, coordinates)
-        return other
 
     def _statistics(self, X, sample_weight, center):
         """``(design, mean, moment)`` of ``X`` (:meth:`DesignMatrix.column_stats
