@@ -10,6 +10,7 @@ from scikit-learn at its defaults and from a tight scikit-learn reference
 (tol 1e-12; ``newton-cholesky`` for logistic regression).
 
     python benchmarks/cv_bench.py [--quick] [--repeats 3] [--output benchmarks/CV.md]
+        [--only Lasso Logistic]  # the cases whose estimator names contain these
 """
 
 from __future__ import annotations
@@ -179,12 +180,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output")
+    parser.add_argument("--only", nargs="*", help="estimator name substrings")
     args = parser.parse_args(argv)
     data = datasets(args.quick)
     rows = []
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for case in cases(list(data)):
+            if args.only and not any(word in case[1] for word in args.only):
+                continue
             rows.append(run_case(case, data, args.repeats))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
     header = (

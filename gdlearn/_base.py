@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Integral, Real
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -150,11 +151,24 @@ class GDMixin(StochasticMixin):
 
     def _fit(self, X, y, sample_weight):
         """:meth:`fit`, which restores the estimator if this raises."""
-        # setup: parameters first, then the data
         validate_params(self)
+        self._run(self._setup(X, y, sample_weight))
+        return self
+
+    def _setup(self, X, y, sample_weight, problem=None):
+        """Setup: the solver checked against the penalty, then the data
+        validated and the objective built, as a namespace for :meth:`_run`.
+        With the ``problem`` of an earlier setup on the same data, only its
+        objective's penalty changes (the path hook of :mod:`gdlearn._path`)."""
         penalty = self._penalty(1.0)
         l1 = penalty is not None and (penalty.l1 > 0 or penalty.positive)
         check_solver(self.solver, l1=l1, learning_rate=self.learning_rate)
+        if problem is not None:
+            from ._path import with_penalty  # _path imports the estimators' module
+
+            penalty = self._scaled_penalty(problem.sw_sum)
+            problem.objective = with_penalty(problem.objective, penalty)
+            return problem
         X, y, sample_weight, Y, loss, exponent = self._prepare(
             X, y, sample_weight, reset=True
         )
@@ -164,6 +178,17 @@ class GDMixin(StochasticMixin):
         sw_sum = weight_sum(sample_weight, exponent)
         objective = self._objective(X, Y, sample_weight, loss, sw_sum)
         del sample_weight  # the objective holds them normalized
+        return SimpleNamespace(
+            X=X, y=y, Y=Y, loss=loss, rows=rows, held_out=held_out, sw_sum=sw_sum,
+            objective=objective,
+        )  # fmt: skip
+
+    def _run(self, problem, warn=True):
+        """Optimize ``problem`` (from :meth:`_setup`), check convergence (a
+        ConvergenceWarning unless not ``warn``) and finalize: ``coef_``,
+        ``intercept_``, ``n_iter_``, ``solver_``, ``loss_curve_``. Returns the
+        solver's result."""
+        objective = problem.objective
         V0 = self._initial_params(objective)
         self.__dict__.pop("_sgd_state", None)
         name, newton_cost = self.solver, None
@@ -174,7 +199,14 @@ class GDMixin(StochasticMixin):
                 l1_method=getattr(self, "l1_method", "proximal"),
             )
         if name == "sgd":
-            solver, setup = self._sgd_solver(objective, rows, held_out, X, Y, loss)
+            solver, setup = self._sgd_solver(
+                objective,
+                problem.rows,
+                problem.held_out,
+                problem.X,
+                problem.Y,
+                problem.loss,
+            )
         else:
             solver = self._solver(name, newton_cost)
         # optimize
@@ -185,26 +217,26 @@ class GDMixin(StochasticMixin):
             self._sgd_state = dict(
                 setup,
                 coordinates=objective.coordinates,
-                sw_seen=sw_sum,
+                sw_seen=problem.sw_sum,
                 backoff=self.eta0 == "auto",
             )
         # check convergence
-        if not result.converged:
+        if warn and not result.converged:
             warnings.warn(
                 f"{type(self).__name__} {result.message}.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,  # where _fit is called, as before the split
             )
         # finalize
         last = getattr(result, "last", None)  # a working set's last point
-        self._finalize(objective, result.params, y, last=last)
+        self._finalize(objective, result.params, problem.y, last=last)
         # inside a working set, the solver of the last one
         name = getattr(result, "inner", None) or name
         self.n_iter_, self.solver_ = result.n_iter, name
         # Python floats on the host, like MLPRegressor's: the history is read
         # from the device scalar by scalar anyway, and plots and prints use it there
         self.loss_curve_ = [float(value) for value in result.loss_curve]
-        return self
+        return result
 
     def _prepare(self, X, y, sample_weight, *, reset, partial=False):
         """Validated ``X``, ``y`` and ``sample_weight``, the encoded targets and the loss."""

@@ -151,10 +151,10 @@ class Objective:
             # times faster over contiguous columns than along short rows
             Y = np.asfortranarray(Y)
         self.Y, self.loss = Y, loss
-        self.l2 = penalty.smooth_part
-        self.fit_intercept = fit_intercept
+        self.l2, self.fit_intercept = penalty.smooth_part, fit_intercept
         center = fit_intercept and precondition
         design, mean, moment = self._statistics(X, sample_weight, center)
+        self._kept = (design, mean, moment, center, precondition, coordinates)
         self._settle(design, mean, moment, center, penalty, precondition, coordinates)
 
     def _statistics(self, X, sample_weight, center):

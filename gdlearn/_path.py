@@ -13,15 +13,21 @@ joblib. The CV estimators of :mod:`gdlearn.linear_model` are built on them.
 from __future__ import annotations
 
 import time
+import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from ._compat import validate_params
+from ._dask import is_dask_array
+from ._gram_path import enet_gram_path, gram_problem
 from ._validation import check_sample_weight
+from .penalties import ElasticNet
 
 __all__ = ["alpha_grid", "regularization_path"]
 
@@ -83,21 +89,75 @@ def _penalty_order(param, grid):
 
 def _fit_along(estimator, param, grid, X, y, sample_weight, visit=None):
     """Fit ``estimator`` (cloned, ``warm_start=True``) at each value of
-    ``grid`` from the largest penalty to the smallest; ``visit(fit, index)``
-    is called after each fit. Returns the coefficients, intercepts and
-    iteration counts in the grid's order (lists)."""
+    ``grid`` from the largest penalty to the smallest (:func:`_fits`);
+    ``visit(fit, index)`` is called after each fit. Returns the coefficients,
+    intercepts and iteration counts in the grid's order (lists). One
+    ConvergenceWarning for the path where some fits did not converge."""
     fit = clone(estimator).set_params(warm_start=True)
-    n = len(grid)
+    n, order = len(grid), _penalty_order(param, grid)
     coefs, intercepts, n_iters = [None] * n, [None] * n, [0] * n
-    for index in _penalty_order(param, grid):
-        setattr(fit, param, float(grid[index]))  # set_params: validated by fit
-        fit.fit(X, y, sample_weight=sample_weight)
+    missed = []
+    fits = _fits(fit, param, [float(grid[i]) for i in order], X, y, sample_weight)
+    for index, result in zip(order, fits, strict=True):
         coefs[index] = np.array(fit.coef_, dtype=np.float64, copy=True)
         intercepts[index] = np.array(fit.intercept_, dtype=np.float64, copy=True)
         n_iters[index] = int(np.max(fit.n_iter_))
+        if result is not None and not result.converged:
+            missed.append((float(grid[index]), result.message))
         if visit is not None:
             visit(fit, index)
+    if missed:
+        warnings.warn(
+            f"{type(fit).__name__} did not converge at {len(missed)} of {n} "
+            f"values of {param} along the path ({param}={missed[0][0]:.4g}: "
+            f"{missed[0][1]}; raise max_iter or tol).",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     return coefs, intercepts, n_iters
+
+
+def _fits(fit, param, values, X, y, sample_weight):
+    """Fit ``fit`` at each of ``values`` of ``param`` in turn, each from the
+    last solution (``warm_start``), yielding the solver's result after each.
+
+    The path hook of the fit template: the parameters and the data are
+    validated and the objective built once, and between values only the
+    objective's penalty changes (:func:`with_penalty`)
+    before the solver runs: what ``fit`` does at each value, without its
+    per-fit setup. The values come checked from :func:`path_grid`. With
+    ``solver='sgd'`` (its held-out rows and stream state are a fit's own)
+    and for dask arrays each value is a plain ``fit`` (result None; its own
+    warnings)."""
+    if fit.solver == "sgd" or is_dask_array(X):
+        for value in values:
+            setattr(fit, param, value)  # set_params: validated by fit
+            fit.fit(X, y, sample_weight=sample_weight)
+            yield None
+        return
+    problem = None
+    for value in values:
+        setattr(fit, param, value)
+        if problem is None:
+            validate_params(fit)
+        problem = fit._setup(X, y, sample_weight, problem)
+        yield fit._run(problem, warn=False)
+
+
+def with_penalty(objective, penalty):
+    """``objective`` with another ``penalty``, as a new one on the same data
+    would be built, without reading ``X`` again: the data, weights and
+    column statistics shared, the coordinates and the L1 part settled for
+    ``penalty`` (the path hook's step between two values)."""
+    other = type(objective).__new__(type(objective))
+    other.__dict__.update(objective.__dict__)
+    for name in ("curvature_rows", "curvature_single"):  # a fit's own
+        other.__dict__.pop(name, None)
+    penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
+    other.l2 = penalty.smooth_part
+    design, mean, moment, center, precondition, coordinates = objective._kept
+    other._settle(design, mean, moment, center, penalty, precondition, coordinates)
+    return other
 
 
 def regularization_path(
@@ -216,12 +276,13 @@ def fold_path(estimator, param, grid, X, y, sample_weight, train, test, score):
     sw_test = None if sample_weight is None else sample_weight[test]
     X_test, y_test = X[test], y[test]
     X_train, y_train = X[train], y[train]
-    scores, shift = np.empty(len(grid)), None
+    scores, shift, gram = np.empty(len(grid)), None, None
     if param == "alpha" and not sp.issparse(X) and X_train.shape[0] > X.shape[1]:
         fit_intercept = estimator.get_params()["fit_intercept"]
         X_train, y_train, shift, scale = compressed(X_train, y_train, sw, fit_intercept)
         if "l1_ratio" in estimator.get_params() or hasattr(estimator, "l1_method"):
             grid = np.asarray(grid) * scale  # L1 and L2 in the data term's units
+            gram = estimator.solver == "auto" and np.ndim(y_train) == 1
         estimator, sw = clone(estimator).set_params(fit_intercept=False), None
     intercepts = [None] * len(grid)
 
@@ -234,8 +295,45 @@ def fold_path(estimator, param, grid, X, y, sample_weight, train, test, score):
         scores[index] = score(fit, X_test, y_test, sw_test)
         fit.intercept_ = zero
 
-    coefs, _, n_iters = _fit_along(estimator, param, grid, X_train, y_train, sw, visit)
+    path = _gram_fits(estimator, grid, X_train, y_train, visit) if gram else None
+    if path is None:
+        coefs, _, n_iters = _fit_along(
+            estimator, param, grid, X_train, y_train, sw, visit
+        )
+    else:
+        coefs, n_iters = path
     return scores, coefs, intercepts, n_iters, time.perf_counter() - start
+
+
+def _gram_fits(estimator, grid, R, z, visit):
+    """A lasso or elastic-net path on compressed rows by
+    :func:`~gdlearn._gram_path.enet_gram_path` (the exact minimizers, what
+    ``'auto'`` fits converge to), ``visit(fit, index)`` after each point
+    with ``fit`` an ``estimator`` carrying that point's ``coef_``. Returns
+    the coefficients and steps in the grid's order, or None where the Gram
+    path declines (then the general fits run)."""
+    fit = clone(estimator)
+    order = _penalty_order("alpha", grid)
+    penalties = []
+    for index in order:
+        fit.alpha = float(grid[index])
+        penalty = fit._penalty(1.0)
+        penalties.append((penalty.l1, penalty.l2))
+    Q, c = gram_problem(R, z)
+    out = enet_gram_path(
+        Q, c, penalties, positive=penalty.positive, max_steps=fit.max_iter
+    )
+    if out is None:
+        return None
+    W, steps = out
+    n = len(grid)
+    coefs, n_iters = [None] * n, [0] * n
+    fit.n_features_in_, fit.intercept_ = R.shape[1], 0.0
+    for j, index in enumerate(order):
+        fit.alpha, fit.coef_ = float(grid[index]), W[:, j] + 0.0
+        coefs[index], n_iters[index] = fit.coef_, int(steps[j])
+        visit(fit, index)
+    return coefs, n_iters
 
 
 def compressed(X, y, sample_weight, fit_intercept):
@@ -259,8 +357,10 @@ def compressed(X, y, sample_weight, fit_intercept):
     if fit_intercept:
         x_mean, y_mean = sw @ X / sw.sum(), sw @ Y / sw.sum()
     Xc = X - x_mean
-    gram = Xc.T @ (sw[:, None] * Xc)
-    g = Xc.T @ (sw[:, None] * (Y - y_mean))
+    # unweighted: the Gram of Xc itself, without a weighted copy of it
+    Xw = Xc if sample_weight is None else sw[:, None] * Xc
+    gram = Xc.T @ Xw
+    g = Xw.T @ (Y - y_mean)
     values, vectors = np.linalg.eigh(gram)
     keep = values > values.max(initial=0.0) * X.shape[1] * np.finfo(np.float64).eps
     root = np.sqrt(values[keep])

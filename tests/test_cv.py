@@ -267,3 +267,63 @@ def test_ridge_cv_bad_options():
         RidgeGDCV(alphas=[0.0, 1.0]).fit(X, y)
     with pytest.raises(ValueError, match="cv=None"):
         RidgeGDCV(cv=3, store_cv_results=True).fit(X, y)
+
+
+def _warm_fits(estimator, param, grid, X, y, sw):
+    fit, coefs = estimator.set_params(warm_start=True), []
+    for value in grid:
+        coefs.append(fit.set_params(**{param: value}).fit(X, y, sample_weight=sw).coef_)
+    return np.stack(coefs, axis=-1)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [LassoGD(tol=1e-10), ElasticNetGD(l1_ratio=0.5, tol=1e-10)],
+)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_path_hook_is_warm_started_fits(estimator, sparse):
+    import scipy.sparse as sparse_matrix
+
+    X, y = generated()
+    X = sparse_matrix.csr_matrix(X) if sparse else X
+    sw = weights(len(y))
+    grid = alpha_grid(X, y, l1_ratio=estimator.get_params().get("l1_ratio", 1.0))
+    grid = grid[::10]
+    alphas, coefs, _ = regularization_path(
+        estimator, X, y, alphas=grid, sample_weight=sw
+    )
+    expected = _warm_fits(estimator, "alpha", alphas, X, y, sw)
+    np.testing.assert_allclose(
+        coefs, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max()
+    )
+
+
+@pytest.mark.parametrize("data", [lambda: scaled(load_breast_cancer), classes3])
+def test_path_hook_logistic_is_warm_started_fits(data):
+    X, y = data()
+    Cs = [0.01, 0.1, 1.0, 10.0]
+    _, coefs, _ = regularization_path(LogisticRegressionGD(tol=1e-10), X, y, Cs=Cs)
+    expected = _warm_fits(LogisticRegressionGD(tol=1e-10), "C", Cs, X, y, None)
+    np.testing.assert_allclose(
+        coefs, expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max()
+    )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+def test_gram_fold_path_is_newton_fold_path(weighted, positive):
+    from gdlearn._path import fold_path
+    from gdlearn.linear_model._cv import _mse
+
+    X, y = diabetes()
+    sw = weights(len(y)) if weighted else None
+    train, test = np.arange(300), np.arange(300, len(y))
+    grid = alpha_grid(X, y, l1_ratio=0.7, n_alphas=30, positive=positive)
+    out = []
+    for solver in ("auto", "newton"):  # the Gram path, the general fits
+        est = ElasticNetGD(l1_ratio=0.7, tol=1e-12, positive=positive, solver=solver)
+        out.append(fold_path(est, "alpha", grid, X, y, sw, train, test, _mse))
+    (s1, c1, b1, *_), (s2, c2, b2, *_) = out
+    assert relative(np.array(c1), np.array(c2)) < 1e-8
+    assert relative(np.array(b1), np.array(b2)) < 1e-8
+    assert relative(s1, s2) < 1e-10

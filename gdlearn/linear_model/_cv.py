@@ -207,8 +207,9 @@ class _PathCV(LinearRegressorCV):
 
 
 def _mse(fit, X, y, sample_weight):
-    """Held-out mean squared error, weighted as scikit-learn's ``_path_residuals``."""
-    residual = fit.predict(X) - y
+    """Held-out mean squared error, weighted as scikit-learn's ``_path_residuals``
+    (``X``: rows of the data the CV estimator validated, so not validated again)."""
+    residual = np.asarray(X @ fit.coef_) + fit.intercept_ - y
     return float(np.average(residual**2, weights=sample_weight))
 
 
