@@ -276,27 +276,28 @@ def test_graph_does_not_grow(client, monkeypatch):
 
 
 def _count_round_trips(monkeypatch):
-    """The backend's ``compute`` calls, counted: returns the list they fill."""
+    """The scheduler round trips (``Client.get``: a computation waited for;
+    a persist is not one), counted: returns the list they fill."""
     calls = []
-    original = _design.compute
+    original = distributed.Client.get
 
-    def counting(*collections):
-        calls.append(len(collections))
-        return original(*collections)
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
 
-    for module in (_design, _objective, _prepare):
-        monkeypatch.setattr(module, "compute", counting)
+    monkeypatch.setattr(distributed.Client, "get", counting)
     return calls
 
 
-def test_least_squares_in_four_round_trips(client, monkeypatch):
-    """The validation summary, the column statistics (with the value and
-    gradient at zero), one Gram (every row: not summed a second time for the
-    stopping test) and the evaluation after the Newton step."""
+def test_least_squares_in_five_round_trips(client, monkeypatch):
+    """The validation summary (with y's largest magnitude), the weights' sum
+    (``gdlearn._base``), the column statistics (with the value and gradient
+    at zero), one Gram (every row: not summed a second time for the stopping
+    test) and the evaluation after the Newton step."""
     calls = _count_round_trips(monkeypatch)
     y, sw = TARGETS["reg"], WEIGHTS["random"]
     est = LinearRegressionGD().fit(_dask_X(X_DATA), y, sample_weight=sw)
-    assert len(calls) == 4
+    assert len(calls) == 5
     _assert_parity(est, LinearRegressionGD().fit(X_DATA, y, sample_weight=sw))
 
 
@@ -331,9 +332,9 @@ def test_separation_tested_in_the_evaluation(client, monkeypatch):
     with pytest.warns(ConvergenceWarning, match="perfectly separated"):
         est = LogisticRegressionGD(C=np.inf).fit(_dask_X(X), y)
     assert est.n_iter_ == reference.n_iter_ < 100
-    # the summary and statistics, one curvature per iteration at most, and
-    # the evaluations (the start's from the statistics)
-    assert len(calls) <= 2 + 2 * est.n_iter_ + 1
+    # the summary, the weights' sum and the statistics, one curvature per
+    # iteration at most, and the evaluations (the start's from the statistics)
+    assert len(calls) <= 3 + 2 * est.n_iter_ + 1
 
 
 def test_local_scheduler_without_a_client():
@@ -357,6 +358,8 @@ def test_errors_name_what_is_wrong(client):
         RidgeGD(solver="sgd").fit(Xd, TARGETS["reg"])
     with pytest.raises(ValueError, match="partial_fit does not take dask"):
         RidgeGD(solver="sgd").partial_fit(Xd, TARGETS["reg"])
+    with pytest.raises(ValueError, match="y has values up to .*Scale y down"):
+        RidgeGD().fit(Xd, TARGETS["reg"] * 1e160)
     with pytest.raises(ValueError, match="Negative values in data passed to sample"):
         RidgeGD().fit(Xd, TARGETS["reg"], sample_weight=-np.ones(N))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
