@@ -277,22 +277,34 @@ def problem(client, Xd, yd, classify, floor, empty):
     print_iterations(rows, floor, empty)
 
 
-def scaling(n, p, chunks, two_worker_time):
-    """The gdlearn Newton fit on one worker (fresh data, same generator)."""
+@contextlib.contextmanager
+def cluster(workers):
+    """A client of ``LocalCluster(n_workers=workers, threads_per_worker=1)``,
+    one BLAS thread per worker."""
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
+            n_workers=workers, threads_per_worker=1, dashboard_address=None
+        ) as local,
+        distributed.Client(local) as client,
     ):
         client.run(_one_thread)
-        Xd, yd = logistic_data(client, n, p, chunks)
-        times = []
-        for _ in range(2):
-            start = time.perf_counter()
-            LogisticRegressionGD().fit(Xd, yd)
-            times.append(time.perf_counter() - start)
-    one = min(times)
+        yield client
+
+
+def best_of_two(Xd, yd):
+    """The faster of two default ``LogisticRegressionGD`` fits, seconds."""
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        LogisticRegressionGD().fit(Xd, yd)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def scaling(n, p, chunks, two_worker_time):
+    """The gdlearn Newton fit on one worker (fresh data, same generator)."""
+    with cluster(1) as client:
+        one = best_of_two(*logistic_data(client, n, p, chunks))
     print(
         f"\n1 -> 2 workers, LogisticRegressionGD() (Newton): {one:.2f} s -> "
         f"{two_worker_time:.2f} s, speed-up {one / two_worker_time:.2f}"
@@ -309,25 +321,15 @@ def main():
     n, p = (200_000 if args.quick else args.rows), args.features
     count_gets()
     threadpool_limits(1)
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        client.run(_one_thread)
+    with cluster(2) as client:
         Xd, yd = logistic_data(client, n, p, args.chunks)
         floor, empty = floor_pass(Xd, yd), empty_round_trip(Xd)
         print(f"X: {n:,} x {p} float64 in {args.chunks} row chunks", end="")
         print(f" ({Xd.nbytes / 2**20:.0f} MiB), 2 workers x 1 thread")
-        timings = []
-        for _ in range(2):
-            start = time.perf_counter()
-            LogisticRegressionGD().fit(Xd, yd)
-            timings.append(time.perf_counter() - start)
+        two = best_of_two(Xd, yd)
         problem(client, Xd, yd, True, floor, empty)
         problem(client, Xd, regression_data(client, Xd), False, floor, empty)
-    scaling(n, p, args.chunks, min(timings))
+    scaling(n, p, args.chunks, two)
 
 
 if __name__ == "__main__":
