@@ -275,6 +275,68 @@ def test_graph_does_not_grow(client, monkeypatch):
     assert max(sizes[-10:]) <= max(sizes[1:4])
 
 
+def _count_round_trips(monkeypatch):
+    """The scheduler round trips (``Client.get``: a computation waited for;
+    a persist is not one), counted: returns the list they fill."""
+    calls = []
+    original = distributed.Client.get
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(distributed.Client, "get", counting)
+    return calls
+
+
+def test_least_squares_in_five_round_trips(client, monkeypatch):
+    """The validation summary (with y's largest magnitude), the weights' sum
+    (``gdlearn._base``), the column statistics (with the value and gradient
+    at zero), one Gram (every row: not summed a second time for the stopping
+    test) and the evaluation after the Newton step."""
+    calls = _count_round_trips(monkeypatch)
+    y, sw = TARGETS["reg"], WEIGHTS["random"]
+    est = LinearRegressionGD().fit(_dask_X(X_DATA), y, sample_weight=sw)
+    assert len(calls) == 5
+    _assert_parity(est, LinearRegressionGD().fit(X_DATA, y, sample_weight=sw))
+
+
+@pytest.mark.parametrize("case", ["ridge", "binary", "multi"])
+def test_value_and_gradient_at_zero_from_the_statistics(client, case):
+    """At ``V = 0`` the sums that came with the column statistics give the
+    value, gradient and noise that one evaluation's round trip gives."""
+    cls, params, target = ESTIMATORS[case]
+    est = cls(**params)
+    Xd, y, sw = _dask_X(X_DATA), TARGETS[target], WEIGHTS["zero_chunk"]
+    X, _, weights, Y, loss, _ = est._prepare(Xd, y, sw, reset=True)
+    obj = _objective.DaskObjective(X, Y, weights, loss, est._penalty(1.0))
+    V = obj.zeros()
+    cached = obj.evaluate(V, obj.raw_start(V))
+    obj._zero = (None, None)  # no sums at zero: the evaluation's round trip
+    read = obj.evaluate(V)
+    assert cached.value == pytest.approx(read.value, rel=1e-12)
+    for a, b in zip(
+        obj.smooth_gradient(cached), obj.smooth_gradient(read), strict=True
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_separation_tested_in_the_evaluation(client, monkeypatch):
+    """Without a penalty the test of separated classes comes with each
+    evaluation (no round trip of its own), and still stops the fit."""
+    calls = _count_round_trips(monkeypatch)
+    X = np.r_[X_DATA[:100] - 20, X_DATA[100:] + 20]
+    y = np.r_[np.zeros(100, int), np.ones(N - 100, int)]
+    with pytest.warns(ConvergenceWarning, match="perfectly separated"):
+        reference = LogisticRegressionGD(C=np.inf).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="perfectly separated"):
+        est = LogisticRegressionGD(C=np.inf).fit(_dask_X(X), y)
+    assert est.n_iter_ == reference.n_iter_ < 100
+    # the summary, the weights' sum and the statistics, one curvature per
+    # iteration at most, and the evaluations (the start's from the statistics)
+    assert len(calls) <= 3 + 2 * est.n_iter_ + 1
+
+
 def test_local_scheduler_without_a_client():
     X, y = X_DATA, TARGETS["multi"]
     reference = LogisticRegressionGD().fit(X, y)
@@ -296,6 +358,8 @@ def test_errors_name_what_is_wrong(client):
         RidgeGD(solver="sgd").fit(Xd, TARGETS["reg"])
     with pytest.raises(ValueError, match="partial_fit does not take dask"):
         RidgeGD(solver="sgd").partial_fit(Xd, TARGETS["reg"])
+    with pytest.raises(ValueError, match="y has values up to .*Scale y down"):
+        RidgeGD().fit(Xd, TARGETS["reg"] * 1e160)
     with pytest.raises(ValueError, match="Negative values in data passed to sample"):
         RidgeGD().fit(Xd, TARGETS["reg"], sample_weight=-np.ones(N))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):

@@ -27,10 +27,18 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .._array_api import dot, rowdot
+from .._array_api import any_nonzero, dot, rowdot
 from .._curvature import _couple, _with_ridge
 from .._objective import Objective, Point
-from ._design import DaskDesignMatrix, aligned, compute, on, pack, unpack
+from ._design import (
+    DaskDesignMatrix,
+    aligned,
+    compute,
+    map_rows,
+    on,
+    pack,
+    unpack,
+)
 
 
 def persisted(A):
@@ -40,16 +48,37 @@ def persisted(A):
     return A.persist()
 
 
-def _evaluate(x, y, w, z, coords, loss):
-    """One chunk's ``[data, spread, along_z, A^T G]`` (see the module docstring)."""
+def _evaluate(x, y, w, z, coords, loss, bounded):
+    """One chunk's ``[data, spread, along_z, open, A^T G]`` (see the module
+    docstring; ``open`` is :func:`_open`'s, 0 when ``bounded``)."""
     y, w, z = np.asarray(y), np.asarray(w), np.asarray(z)
+    opened = 0.0 if bounded else _open(y, z, w, loss)[0]
     values, dloss = loss.value_and_gradient(y, z)
     data = w @ values
     spread = w @ rowdot(dloss, dloss)
     G = np.multiply(dloss, w[:, None], out=dloss)
     grad = on(x, coords).rmatvec(G)
     along_z = np.abs(G * z).sum()
-    return np.concatenate([[data, spread, along_z], grad.ravel()])
+    return np.concatenate([[data, spread, along_z, opened], grad.ravel()])
+
+
+def _at_zero(x, y, w, loss):
+    """One chunk's ``[data, spread, X^T G, 1^T G]`` at ``Z = 0`` for its
+    weights ``w`` as they are (not yet divided by their sum): what
+    :func:`_evaluate` gives at ``V = 0`` before the coordinates are known
+    (:math:`A^\\top G = \\operatorname{diag}(s) (X^\\top G - c\\, \\mathbf
+    1^\\top G)`, above :math:`s_b \\mathbf 1^\\top G`)."""
+    y, w = np.asarray(y), np.asarray(w)
+    values, dloss = loss.value_and_gradient(y, np.zeros_like(y))
+    data = w @ values
+    spread = w @ rowdot(dloss, dloss)
+    G = np.multiply(dloss, w[:, None], out=dloss)
+    XG = np.asarray(aligned(x).T @ G, dtype=np.float64)
+    return np.concatenate([[data, spread], XG.ravel(), G.sum(axis=0, dtype=np.float64)])
+
+
+def _zeros(x, k, dtype):
+    return np.zeros((x.shape[0], k), dtype)
 
 
 def _hessian_product(x, w, u, coords, curvature):
@@ -109,9 +138,14 @@ class DaskObjective(Objective):
         """The design matrix and column statistics of a dask ``X``, with the
         weights' sum, in one round trip; the normalized weights persisted."""
         design = DaskDesignMatrix(X, fit_intercept=self.fit_intercept)
-        sums = compute(design.stats_sum(sample_weight, center))[0]
+        at_zero = design.reduce(_at_zero, [X, self.Y, sample_weight], self.loss)
+        sums, at_zero = compute(design.stats_sum(sample_weight, center), at_zero)
         self.sw_sum = float(sums[0])
         self.weights = persisted((sample_weight / self.sw_sum).astype(X.dtype))
+        self._zero = (X, at_zero / self.sw_sum)
+        self._open = None  # (Z's name, whether Z separates the classes)
+        if self.loss.constant_curvature:  # every row's curvature is summed already
+            self.curvature_rows = max(self.curvature_rows, X.shape[0])
         mean, moment = design.finish_stats(sums, center)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(moment))):
             raise ValueError("Input X contains NaN or infinity.")
@@ -128,24 +162,57 @@ class DaskObjective(Objective):
         return persisted(self.design.matvec(V))
 
     def raw_start(self, V):
-        """:meth:`raw`: zeros are computed beside ``X``'s chunks too."""
-        return self.raw(V)
+        """:meth:`raw`; zeros, at ``V = 0``, made beside ``X``'s chunks
+        without reading them."""
+        if any_nonzero(V):
+            return self.raw(V)
+        design = self.design
+        k, dtype = V.shape[1], self.dtype
+        return persisted(
+            map_rows(_zeros, design.X, k, dtype, args=(k, dtype), homes=design.homes)
+        )
 
     def evaluate(self, V, Z=None):
         """The smooth part at ``V`` as a :class:`~gdlearn._objective.Point`
         whose ``dloss`` holds the chunks' summed :math:`A^\\top G` and noise
-        sums: one round trip (``Z``, lazy or not, is persisted first)."""
+        sums: one round trip (``Z``, lazy or not, is persisted first), none
+        at ``V = 0``, whose sums came with the column statistics."""
+        if not any_nonzero(V) and self._zero[0] is self.design.X:
+            Z = self.raw_start(V) if Z is None else persisted(Z)
+            return self._point(V, Z, self._gradient_at_zero())
         Z = self.raw(V) if Z is None else persisted(Z)
         arrays = [self.design.X, self.Y, self.weights, Z]
-        sums = compute(
-            self.design.reduce(_evaluate, arrays, self.design.coords, self.loss)
-        )
-        sums = sums[0]
+        bounded = not self._separable()
+        args = (self.design.coords, self.loss, bounded)
+        sums = compute(self.design.reduce(_evaluate, arrays, *args))[0]
+        if not bounded:
+            self._open = (Z.name, bool(sums[3] > 0))
+        return self._point(V, Z, sums[:3], sums[4:])
+
+    def _point(self, V, Z, sums, grad=None):
+        """The :class:`~gdlearn._objective.Point` of :meth:`evaluate` from its
+        sums ``[data, spread, along_z]`` and :math:`A^\\top G` (or ``sums``
+        a pair of those)."""
+        if grad is None:
+            sums, grad = sums
         data = float(sums[0])
-        grad = sums[3:].reshape(V.shape).astype(self.dtype)
+        grad = grad.reshape(V.shape).astype(self.dtype)
         dloss = SimpleNamespace(grad=grad, spread=sums[1], along_z=sums[2])
         W = self.design.scale[:, None] * V[: self.n_features, :]
         return Point(V, Z, data + self.l2.value(W), data, dloss)
+
+    def _gradient_at_zero(self):
+        """``([data, spread, along_z], A^T G)`` at ``V = 0``, from the sums of
+        :func:`_at_zero`, in the current coordinates."""
+        sums, design = self._zero[1], self.design
+        p, k = self.n_features, self.Y.shape[1]
+        XG, g_b = sums[2 : 2 + p * k].reshape(p, k), sums[2 + p * k :]
+        grad = np.zeros((design.n_columns, k))
+        if self.fit_intercept:
+            XG = XG - design.offset[:, None] * g_b[None, :]
+            grad[p, :] = design.intercept_scale * g_b
+        grad[:p, :] = design.scale[:, None] * XG
+        return np.array([sums[0], sums[1], 0.0]), grad
 
     def smooth_gradient(self, point):
         """``(grad, noise)`` as :meth:`Objective.smooth_gradient
@@ -214,12 +281,20 @@ class DaskObjective(Objective):
         D = self.loss.curvature * self.weights[:, None]
         return _with_ridge(self, self.design.gram(D), [(0, 0)])[0, ...]
 
-    def unbounded(self, Z):
-        """:meth:`Objective.unbounded <gdlearn._objective.Objective.unbounded>`:
-        one round trip, when there is no penalty."""
+    def _separable(self):
+        """Whether :meth:`unbounded` can hold: a loss that separates classes,
+        no penalty."""
         if getattr(self.loss, "separates", None) is None:
             return False
-        if self.l2.alpha > 0 or self.l1.alpha > 0:
+        return not (self.l2.alpha > 0 or self.l1.alpha > 0)
+
+    def unbounded(self, Z):
+        """:meth:`Objective.unbounded <gdlearn._objective.Objective.unbounded>`:
+        for the ``Z`` of the last :meth:`evaluate`, no round trip (its tasks
+        tested it), else one, when there is no penalty."""
+        if not self._separable():
             return False
+        if self._open is not None and self._open[0] == Z.name:
+            return not self._open[1]
         total = self.design.reduce(_open, [self.Y, Z, self.weights], self.loss)
         return not compute(total)[0][0] > 0

@@ -91,9 +91,10 @@ def _rows(A, X, name):
     ]
 
 
-def _summary(y, sw, classify):
-    """One chunk's labels and their weighted counts (or ``y``'s finiteness),
-    and its weights' smallest value, sum and finiteness."""
+def _summary(y, sw, classify, dtype):
+    """One chunk's labels and their weighted counts (or ``y``'s finiteness
+    and largest magnitude in ``dtype``), and its weights' smallest value,
+    sum and finiteness."""
     y = np.asarray(y)
     out = {}
     if classify:
@@ -103,6 +104,7 @@ def _summary(y, sw, classify):
         out["counts"] = np.bincount(inverse.ravel(), weights, len(labels))
     else:
         out["finite"] = bool(np.all(np.isfinite(y.astype(np.float64))))
+        out["largest"] = float(np.max(np.abs(y.astype(dtype)), initial=0.0))
     if sw is not None and not isinstance(sw, Real):
         sw = np.asarray(sw, dtype=np.float64)
         out["sw"] = (
@@ -235,7 +237,8 @@ def prepare(estimator, X, y, sample_weight, *, reset, partial=False):
     y = _labels(estimator, y) if classify else y
     ys, sws = _rows(y, X, "y"), _rows(sample_weight, X, "sample_weight")
     tasks = [
-        dask.delayed(_summary)(a, b, classify) for a, b in zip(ys, sws, strict=True)
+        dask.delayed(_summary)(a, b, classify, X.dtype)
+        for a, b in zip(ys, sws, strict=True)
     ]
     parts = compute(tasks)[0]
     dtype, homes = X.dtype, placement(X)
@@ -261,5 +264,7 @@ def prepare(estimator, X, y, sample_weight, *, reset, partial=False):
     weights = _pinned(_weights, X, None, dtype, ys, sws, args=args, homes=homes)
     k = 1 if y.ndim == 1 else y.shape[1]
     Y = _pinned(_real, X, k, dtype, ys, args=(dtype,), homes=homes)
-    check_magnitude(Y, "y")
+    # Y's largest magnitude, from the summary, as many times as Y has rows
+    largest = max(part["largest"] for part in parts)
+    check_magnitude(np.broadcast_to(np.asarray(largest, dtype), (X.shape[0],)), "y")
     return X, y, weights, Y, SquaredError(), exponent
