@@ -135,7 +135,8 @@ class WorkingSet:
             it += result.n_iter
             curve += result.loss_curve
             progress.say(f"working set of {columns.size} features: {result.message}")
-            point = objective.evaluate(V)
+            # Z from the working set's columns alone: the others are zero
+            point = objective.evaluate(V, part.raw(result.params))
             grad, _ = objective.smooth_gradient(point)
             if not result.converged and (columns.size == p or stalled):
                 message = result.message
