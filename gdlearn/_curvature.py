@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ._array_api import astype, eye, namespace, zeros
 from ._kernels import diagonal
 
@@ -155,3 +157,44 @@ def _couple(
         P[j * q : (j + 1) * q, m * q : (m + 1) * q] = block
         P[m * q : (m + 1) * q, j * q : (j + 1) * q] = block.T
     return P[None, ...]
+
+
+def carried_curvature(
+    part: Objective, columns: np.ndarray, previous: tuple | None
+) -> tuple[np.ndarray, Array]:
+    """``(columns, P)``: the Hessian blocks (1, q, q) of ``part``, a working
+    set ``columns`` (sorted) of an objective of constant curvature, with the
+    entries of the features it shares with the set ``previous`` (its
+    ``(columns, P)``, or None) taken from there: only the new features' rows
+    (:meth:`~gdlearn._design.DesignMatrix.cross_gram`) read ``X``. The
+    Hessian does not change with ``V``, so the entries are those a fresh
+    :func:`curvature_matrices` forms, up to rounding."""
+    if previous is None:
+        return columns, curvature_matrices(part, part.Y)
+    old_columns, old = previous
+    m, p_old = columns.size, old_columns.size
+    kept = np.isin(columns, old_columns, assume_unique=True)
+    new = np.flatnonzero(~kept)
+    if new.size * 2 > m:  # mostly new: formed afresh
+        return columns, curvature_matrices(part, part.Y)
+    D, h = _curvature_weights(part, part.Y, slice(None), [(0, 0)])
+    here = np.flatnonzero(kept)
+    there = np.searchsorted(old_columns, columns[here])
+    intercept = [m] if part.fit_intercept else []
+    here = np.append(here, intercept).astype(np.intp)
+    there = np.append(there, [p_old] * len(intercept)).astype(np.intp)
+    P = np.zeros((1, m + len(intercept), m + len(intercept)))
+    B = P[0]  # a view
+    B[here[:, None], here[None, :]] = old[0][there[:, None], there[None, :]]
+    if new.size:
+        rows = part.design.cross_gram(D[:, 0], new)
+        rows[:, new] = 0.5 * (rows[:, new] + rows[:, new].T)  # exactly symmetric
+        s = part.design.scale.astype(np.float64)[new]
+        rows[np.arange(new.size), new] += part.l2.alpha * s * s
+        B[new, :m], B[:m, new] = rows, rows.T
+        if part.fit_intercept:  # the centred column sums, as curvature_matrices
+            t = float(np.sum(D[:, 0]))
+            u = part.column_mean[new] * float(h) - t * part.design.offset[new]
+            cross = part.design.intercept_scale * u * s
+            B[new, m], B[m, new] = cross, cross
+    return columns, P

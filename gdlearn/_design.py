@@ -251,6 +251,26 @@ class DesignMatrix:
             blocks[i, ...] = 0.5 * (blocks[i, ...] + blocks[i, ...].T)
         return blocks
 
+    def cross_gram(self, d: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The rows ``rows`` (feature indices) of :math:`A^\\top
+        \\operatorname{diag}(d) A` against every feature (the intercept's
+        column left out), float64: a Gram matrix's new rows where the others
+        are known. A dense ``X``'s columns are centred as a copy; a sparse
+        ``X``'s product is centred by expanding it. For a NumPy or
+        scipy.sparse ``X``."""
+        X, c = self.X, self.offset.astype(np.float64)
+        d = np.asarray(d, dtype=np.float64)
+        if sp.issparse(X):
+            u = np.asarray(X.T @ d).ravel()
+            M = (X[:, rows].multiply(d[:, None]).T @ X).toarray()
+            M -= c[rows, None] * u[None, :] + u[rows, None] * c[None, :]
+            M += d.sum() * c[rows, None] * c[None, :]
+        else:
+            Xc = X - c  # float64: the offset is
+            M = (Xc[:, rows] * d[:, None]).T @ Xc
+        s = self.scale.astype(np.float64)
+        return M * s[rows, None] * s[None, :]
+
     # -- statistics -----------------------------------------------------------------
     def column_stats(self, weights: Array, *, center: bool) -> tuple[Array, Array]:
         """:func:`weighted_column_stats` of ``X`` (not of ``A``)."""

@@ -131,6 +131,9 @@ class Objective:
 
     curvature_rows = 20_000
     curvature_single = True
+    #: The smooth part's Hessian blocks where they are known already (a
+    #: working set of a quadratic: :func:`gdlearn._curvature.carried_curvature`).
+    known_curvature: Array | None = None
 
     def __init__(
         self,
@@ -334,7 +337,9 @@ class Objective:
 
     def curvature_matrices(self, Z: Array) -> Array:
         """The Hessian of the smooth part at ``Z`` in blocks:
-        :func:`gdlearn._curvature.curvature_matrices`."""
+        :func:`gdlearn._curvature.curvature_matrices` (or those known)."""
+        if self.known_curvature is not None:
+            return self.known_curvature
         return curvature_matrices(self, Z)
 
     def curvature_bound(self) -> Array:

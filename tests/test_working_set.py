@@ -145,3 +145,38 @@ def test_auto_is_one_policy_naming_the_working_set_and_its_inner_solver():
     assert inner == ("newton", None)  # the full problem: orthant-wise Newton
     tall = LassoGD(alpha=0.1).fit(X[:, :40], y)  # 40 features: no working set
     assert tall.solver_ == "newton"
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_carried_curvature_equals_the_curvature_formed_afresh(sparse, fit_intercept):
+    """The Hessian of a working set of the squared error, its shared
+    features' entries carried from the previous set, is the one
+    curvature_matrices forms for that set (weights, ridge and intercept)."""
+    from gdlearn._curvature import carried_curvature, curvature_matrices
+    from gdlearn._objective import take_columns
+    from gdlearn._validation import weight_sum
+
+    X, y = wide(7, density=0.2 if sparse else None)
+    weights = np.random.default_rng(8).uniform(0.5, 2.0, len(y))
+    est = ElasticNetGD(alpha=0.1, l1_ratio=0.5, fit_intercept=fit_intercept)
+    X_, _, sw, Y, loss, exponent = est._prepare(X, y, weights, reset=True)
+    objective = est._objective(X_, Y, sw, loss, weight_sum(sw, exponent))
+    first, second = np.arange(0, 40), np.union1d(np.arange(10, 40), [55, 70, 200])
+    previous = carried_curvature(take_columns(objective, first), first, None)
+    part = take_columns(objective, second)
+    _, carried = carried_curvature(part, second, previous)
+    fresh = curvature_matrices(part, part.Y)
+    np.testing.assert_allclose(carried, fresh, rtol=1e-12, atol=1e-12)
+
+
+def test_carried_curvature_gives_the_minimum_and_support_of_the_full_fit():
+    X, y = wide(9, n=80, p=400)
+    alpha = alpha_max(X, y) / 100  # a large support: several sets carried
+    sk = Lasso(alpha=alpha, tol=1e-12, max_iter=10**6).fit(X, y)
+    ws = LassoGD(alpha=alpha, tol=1e-12).fit(X, y)
+    full = LassoGD(alpha=alpha, tol=1e-12, solver="newton").fit(X, y)
+    np.testing.assert_allclose(ws.coef_, sk.coef_, atol=1e-8)
+    np.testing.assert_allclose(ws.coef_, full.coef_, atol=1e-8)
+    np.testing.assert_array_equal(ws.coef_ != 0, sk.coef_ != 0)
+    np.testing.assert_array_equal(ws.coef_ != 0, full.coef_ != 0)

@@ -29,7 +29,7 @@ ORTHANT_ROUNDS = 3
 
 
 def orthant_step(
-    objective: Objective, P: Array, V: Array, r: Array
+    objective: Objective, P: Array, V: Array, r: Array, cache: dict | None = None
 ) -> tuple[Array, Array]:
     """The orthant-wise Newton step ``D`` at ``V`` for the minimum-norm
     subgradient ``r``, and the orthant (sign of each coefficient) it keeps to.
@@ -38,6 +38,9 @@ def orthant_step(
     ones that ``r`` pushes off zero; on them ``D`` solves :math:`P_{FF} D_F =
     -r_F`. A zero coefficient whose component would move it against
     :math:`-r` is fixed at zero and the step solved again without it.
+    ``cache`` (a dict kept with ``P``) holds the factors of the ``P_{FF}``
+    solved with, by free set: the steps of a fit whose free set settles
+    factor it once.
     """
     xp = namespace(V)
     at_zero = V == 0
@@ -46,7 +49,7 @@ def orthant_step(
     penalized = copy(V)  # the coefficients that L1 can bring to zero
     penalized[objective.n_features :, :] = 0.0
     for _ in range(ORTHANT_ROUNDS):  # fixing some at zero can turn others
-        D = astype(solve_free(P, r, free, penalized), V.dtype)
+        D = astype(solve_free(P, r, free, penalized, cache), V.dtype)
         wrong = at_zero & (D * r >= 0)
         if not xp.any(wrong & free):
             break
@@ -56,21 +59,34 @@ def orthant_step(
     return D, orthant
 
 
-def solve_free(P: Array, r: Array, free: Array, V: Array) -> Array:
-    """:func:`solve_block` on the unknowns ``free`` (shaped like ``r``), zero elsewhere."""
+def solve_free(
+    P: Array, r: Array, free: Array, V: Array, cache: dict | None = None
+) -> Array:
+    """:func:`solve_block` on the unknowns ``free`` (shaped like ``r``), zero
+    elsewhere; ``cache`` as for :func:`orthant_step`."""
     q, k = r.shape
     if P.shape[1] == q * k and k > 1:  # one coupled block, unknowns output by output
         xp = namespace(r)
         flat = [xp.reshape(A.T, (-1,)) for A in (free, r, V)]
-        return xp.reshape(solve_block(P[0, ...], *flat), (k, q)).T
+        return xp.reshape(solve_block(P[0, ...], *flat, cache), (k, q)).T
     # a block per output, or one shared by all
-    blocks = [P[c, ...] if P.shape[0] == k else P[0, ...] for c in range(k)]
+    own = P.shape[0] == k
+    blocks = [P[c, ...] if own else P[0, ...] for c in range(k)]
+    caches = [
+        None if cache is None else cache.setdefault(c if own else 0, {})
+        for c in range(k)
+    ]
     return column_stack(
-        [solve_block(blocks[c], free[:, c], r[:, c], V[:, c]) for c in range(k)]
+        [
+            solve_block(blocks[c], free[:, c], r[:, c], V[:, c], caches[c])
+            for c in range(k)
+        ]
     )
 
 
-def solve_block(block: Array, mask: Array, r: Array, v: Array) -> Array:
+def solve_block(
+    block: Array, mask: Array, r: Array, v: Array, cache: dict | None = None
+) -> Array:
     """``-P_FF^+ r_F`` for the unknowns ``mask`` of one curvature block (zero
     elsewhere), plus a step along the part of ``r_F`` that ``P_FF`` does not see.
 
@@ -87,6 +103,8 @@ def solve_block(block: Array, mask: Array, r: Array, v: Array) -> Array:
     no coefficient shrinks along it).
     """
     xp = namespace(block)
+    if xp is np:
+        return _solve_numpy(block, mask, r, v, {} if cache is None else cache)
     m = astype(mask, block.dtype)
     g, v = astype(r, block.dtype) * m, astype(v, block.dtype) * m
     n_free = float(xp.sum(m))
@@ -98,6 +116,33 @@ def solve_block(block: Array, mask: Array, r: Array, v: Array) -> Array:
     )
     (solver,) = factor(sub[None, ...])
     d = -solver(g) * m
+    return _null_step(sub, g, v, d)
+
+
+def _solve_numpy(
+    block: np.ndarray, mask: np.ndarray, r: np.ndarray, v: np.ndarray, cache: dict
+) -> np.ndarray:
+    """:func:`solve_block` for NumPy, on ``P_FF`` cut out of the block (the
+    decoupled unknowns of the general case give exactly zero there), its
+    factors kept in ``cache`` by free set."""
+    free = np.flatnonzero(mask)
+    out = np.zeros(mask.shape[0], dtype=block.dtype)
+    if not free.size:
+        return out
+    key = free.tobytes()
+    if key not in cache:
+        sub = block[np.ix_(free, free)]
+        cache[key] = (sub, factor(sub[None, ...])[0])
+    sub, solver = cache[key]
+    g, vf = r[free].astype(block.dtype), v[free].astype(block.dtype)
+    out[free] = _null_step(sub, g, vf, -solver(g))
+    return out
+
+
+def _null_step(sub: Array, g: Array, v: Array, d: Array) -> Array:
+    """The step ``d = -P^+ g`` of :func:`solve_block`, with the step along the
+    part of ``g`` that ``P`` (``sub``) does not see."""
+    xp = namespace(sub)
     unseen = g + sub @ d  # g - P P^+ g: the component of g in P's null space
     if max_abs(unseen) > 1e-8 * max_abs(g):
         ratio = xp.where(unseen * v > 0, v / unseen, xp.inf)

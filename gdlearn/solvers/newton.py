@@ -71,6 +71,7 @@ class Newton(Solver):
         F = point.value + objective.l1.value(V0)
         s = SimpleNamespace(objective=objective, V=V0, Z=point.Z, f_start=F)
         s.curvature, s.refresh = None, True  # P's factors (P itself with L1)
+        s.factors = {}  # with L1: P_FF's factors by free set, for this P
         s.next, s.poor = None, False  # the step kept from the distance's test
         self._at(s, F, grad, noise)
         return s
@@ -126,7 +127,7 @@ class Newton(Solver):
     @staticmethod
     def _curvature(s: SimpleNamespace) -> None:
         """``P`` at ``s.V`` (its factors without L1), due for no refresh."""
-        s.curvature = None  # the old one goes before the new one is formed
+        s.curvature, s.factors = None, {}  # the old ones go before the new
         P = s.objective.curvature_matrices(s.Z)
         has_l1 = s.objective.has_l1
         s.size, s.curvature, s.refresh = P.shape[1], P if has_l1 else factor(P), False
@@ -136,7 +137,7 @@ class Newton(Solver):
     def _direction(s: SimpleNamespace) -> tuple[Array, Array | None]:
         """The step at ``s.V`` for the current curvature (orthant-wise with L1)."""
         if s.objective.has_l1:
-            return orthant_step(s.objective, s.curvature, s.V, s.r)
+            return orthant_step(s.objective, s.curvature, s.V, s.r, s.factors)
         return astype(solve(s.curvature, s.size, s.grad), s.V.dtype), None
 
     def distance(self, s: SimpleNamespace) -> float:

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._array_api import any_nonzero, to_numpy
+from .._curvature import carried_curvature
 from .._design import DesignMatrix
 from .._objective import Objective, take_columns
 from ._template import OptimizeResult, Progress, max_iter_message, stopping_threshold
@@ -106,6 +107,7 @@ class WorkingSet:
             tol, objective, None if any_nonzero(V0) else grad
         )
         size, it, curve, sizes, stalled = FIRST_SIZE, 0, [], [], False
+        gram = None  # (columns, Hessian) of the last set, for a quadratic
         name, message, converged = "", max_iter_message(max_iter), False
         for _ in range(MAX_OUTER):
             value = point.value + objective.l1.value(V)
@@ -126,6 +128,9 @@ class WorkingSet:
             sizes.append(int(columns.size))
             rows = _rows(columns, objective.fit_intercept, p)
             part = take_columns(objective, columns)
+            if objective.constant_curvature:  # the Hessian of the last set, carried
+                gram = carried_curvature(part, columns, gram)
+                part.known_curvature = gram[1]
             name, solver = self.inner(part, stalled)
             result = solver.solve(
                 part, V[rows], max_iter=max_iter - it, tol=tol, threshold=threshold
@@ -135,7 +140,8 @@ class WorkingSet:
             it += result.n_iter
             curve += result.loss_curve
             progress.say(f"working set of {columns.size} features: {result.message}")
-            point = objective.evaluate(V)
+            # Z from the working set's columns alone: the others are zero
+            point = objective.evaluate(V, part.raw(result.params))
             grad, _ = objective.smooth_gradient(point)
             if not result.converged and (columns.size == p or stalled):
                 message = result.message
