@@ -92,10 +92,9 @@ class Objective:
     """The objective ``f`` above, in the optimizer's coordinates ``V``.
 
     ``V`` has shape ``(p + 1, k)`` with the intercept as its last row, or
-    ``(p, k)`` without an intercept. ``f`` splits into a smooth part (data
-    term and L2 penalty), evaluated at a :class:`Point`, and the L1 part,
-    which the optimizer handles by proximal, subgradient or orthant-wise
-    steps.
+    ``(p, k)`` without one. ``f`` splits into a smooth part (data term and L2
+    penalty), evaluated at a :class:`Point`, and the L1 part, which the
+    optimizer handles by proximal, subgradient or orthant-wise steps.
 
     Parameters
     ----------
@@ -131,8 +130,7 @@ class Objective:
 
     curvature_rows = 20_000
     curvature_single = True
-    #: The smooth part's Hessian blocks where they are known already (a
-    #: working set of a quadratic: :func:`gdlearn._curvature.carried_curvature`).
+    #: Hessian blocks known already (:func:`gdlearn._curvature.carried_curvature`)
     known_curvature: Array | None = None
 
     def __init__(
@@ -330,17 +328,14 @@ class Objective:
         \\nabla F(V) + t H D` at every ``V`` and ``t``. The smooth part is a
         parabola along ``D`` with second derivative :math:`D^\\top H D`. One
         pass over ``X.T``."""
-        G = self.weights[:, None] * U
-        if self.loss.curvature != 1:
-            G = self.loss.curvature * G
+        G = self.loss.curvature * (self.weights[:, None] * U)  # exact where c = 1
         return self.backprop(self.design, G, D)[0]
 
     def curvature_matrices(self, Z: Array) -> Array:
         """The Hessian of the smooth part at ``Z`` in blocks:
         :func:`gdlearn._curvature.curvature_matrices` (or those known)."""
-        if self.known_curvature is not None:
-            return self.known_curvature
-        return curvature_matrices(self, Z)
+        known = self.known_curvature
+        return curvature_matrices(self, Z) if known is None else known
 
     def curvature_bound(self) -> Array:
         """A bound above the Hessian everywhere:
