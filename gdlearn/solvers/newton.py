@@ -157,10 +157,13 @@ class Newton(Solver):
 def exact_curvature(objective: Objective) -> bool:
     """Make ``objective``'s curvature matrices exact from here on (every
     sample, summed in the data's precision) where they were an estimate
-    (``curvature_rows`` and ``curvature_single``): whether they were."""
+    (``curvature_rows`` and ``curvature_single``): whether they were. A
+    constant curvature (the squared error) is formed from every sample
+    already, so it is never an estimate."""
     rows = getattr(objective, "curvature_rows", None)
     n = getattr(objective, "n_samples", 0)
-    estimated = rows is not None and n > rows
+    constant = getattr(objective, "constant_curvature", False)
+    estimated = rows is not None and n > rows and not constant
     if estimated:
         objective.curvature_rows, objective.curvature_single = n, False
     return estimated
