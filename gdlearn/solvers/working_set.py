@@ -128,10 +128,11 @@ class WorkingSet:
             sizes.append(int(columns.size))
             rows = _rows(columns, objective.fit_intercept, p)
             part = take_columns(objective, columns)
-            if objective.constant_curvature:  # the Hessian of the last set, carried
+            name, solver = self.inner(part, stalled)
+            if objective.constant_curvature and name == "newton":
+                # the Hessian of the last set carried (first-order steps need none)
                 gram = carried_curvature(part, columns, gram)
                 part.known_curvature = gram[1]
-            name, solver = self.inner(part, stalled)
             result = solver.solve(
                 part, V[rows], max_iter=max_iter - it, tol=tol, threshold=threshold
             )
