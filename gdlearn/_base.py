@@ -35,6 +35,7 @@ from ._compat import (
 )
 from ._dask import is_dask_array, objective_class
 from ._dask import prepare as prepare_dask
+from ._objective import with_penalty
 from ._sgd_fit import StochasticMixin
 from ._validation import (
     ACCEPT_SPARSE,
@@ -164,8 +165,6 @@ class GDMixin(StochasticMixin):
         l1 = penalty is not None and (penalty.l1 > 0 or penalty.positive)
         check_solver(self.solver, l1=l1, learning_rate=self.learning_rate)
         if problem is not None:
-            from ._path import with_penalty  # _path imports the estimators' module
-
             penalty = self._scaled_penalty(problem.sw_sum)
             problem.objective = with_penalty(problem.objective, penalty)
             return problem

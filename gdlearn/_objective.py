@@ -433,3 +433,18 @@ def take_columns(objective: Objective, columns: np.ndarray) -> Objective:
     part.column_mean = objective.column_mean[columns]
     part.l1 = ScaledL1(objective.l1.penalty, part.design.scale)
     return part
+
+
+def with_penalty(objective: Objective, penalty: ElasticNet | None) -> Objective:
+    """``objective`` with another ``penalty``, as if built anew on its data but
+    without reading ``X`` (the path hook's step): statistics shared, coordinates
+    and L1 part settled anew, what a fit set on it (Newton's exact rows) dropped."""
+    other = type(objective).__new__(type(objective))
+    other.__dict__.update(objective.__dict__)
+    for name in ("curvature_rows", "curvature_single"):  # a fit's own
+        other.__dict__.pop(name, None)
+    penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
+    other.l2 = penalty.smooth_part
+    design, mean, moment, center, precondition, coordinates = objective._kept
+    other._settle(design, mean, moment, center, penalty, precondition, coordinates)
+    return other

@@ -27,7 +27,6 @@ from ._compat import validate_params
 from ._dask import is_dask_array
 from ._gram_path import enet_gram_path, gram_problem
 from ._validation import check_sample_weight
-from .penalties import ElasticNet
 
 __all__ = ["alpha_grid", "regularization_path"]
 
@@ -123,7 +122,7 @@ def _fits(fit, param, values, X, y, sample_weight):
 
     The path hook of the fit template: the parameters and the data are
     validated and the objective built once, and between values only the
-    objective's penalty changes (:func:`with_penalty`)
+    objective's penalty changes (:func:`~gdlearn._objective.with_penalty`)
     before the solver runs: what ``fit`` does at each value, without its
     per-fit setup. The values come checked from :func:`path_grid`. With
     ``solver='sgd'`` (its held-out rows and stream state are a fit's own)
@@ -142,22 +141,6 @@ def _fits(fit, param, values, X, y, sample_weight):
             validate_params(fit)
         problem = fit._setup(X, y, sample_weight, problem)
         yield fit._run(problem, warn=False)
-
-
-def with_penalty(objective, penalty):
-    """``objective`` with another ``penalty``, as a new one on the same data
-    would be built, without reading ``X`` again: the data, weights and
-    column statistics shared, the coordinates and the L1 part settled for
-    ``penalty`` (the path hook's step between two values)."""
-    other = type(objective).__new__(type(objective))
-    other.__dict__.update(objective.__dict__)
-    for name in ("curvature_rows", "curvature_single"):  # a fit's own
-        other.__dict__.pop(name, None)
-    penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
-    other.l2 = penalty.smooth_part
-    design, mean, moment, center, precondition, coordinates = objective._kept
-    other._settle(design, mean, moment, center, penalty, precondition, coordinates)
-    return other
 
 
 def regularization_path(
