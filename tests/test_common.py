@@ -45,8 +45,6 @@ ESTIMATORS = [
     # (relative) at tol=1e-8, 1e-11 at 1e-12
     RidgeGD(solver="sgd", tol=1e-8),
     LassoGD(solver="sgd", tol=1e-8),
-    LogisticRegressionGD(solver="sgd", tol=1e-12),
-    LogisticRegressionGD(solver="sgd", l1_ratio=0.5, tol=1e-12),
     # cross-validated, along warm-started paths
     LassoGDCV(),
     ElasticNetGDCV(l1_ratio=[0.5, 1.0], alphas=10),
@@ -56,10 +54,26 @@ ESTIMATORS = [
 ]
 
 
+# sgd on logistic regression at tol=1e-12 runs its epochs to the end in every
+# check: a minute of CPU, half the file's time, so README's test command leaves
+# it to CI (``-m slow``, see CONTRIBUTING.md)
+SLOW_ESTIMATORS = [
+    LogisticRegressionGD(solver="sgd", tol=1e-12),
+    LogisticRegressionGD(solver="sgd", l1_ratio=0.5, tol=1e-12),
+]
+
+
 # scikit-learn's checks fit with small max_iter and on separable classes
 # without a penalty: the ConvergenceWarning is what those fits must say, and
 # check_fit_check_is_fitted and its kin do not look at it
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@parametrize_with_checks(SLOW_ESTIMATORS)
+def test_sklearn_compatible_slow_estimator(estimator, check):
     check(estimator)

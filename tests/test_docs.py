@@ -97,11 +97,14 @@ def test_docs_build_without_warnings(tmp_path):
     shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=ignore)
     html = tmp_path / "html"
     command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q"]
+    figures = tmp_path / "figures"  # where each script saves its own figure
+    figures.mkdir()
     result = subprocess.run(
         [*command, "-b", "html", str(tmp_path / "docs"), str(html)],
         capture_output=True,
         text=True,
         timeout=900,
+        env={**os.environ, "GDLEARN_FIGURES": str(figures)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for page in ["index", "user_guide", "derivations", "api"]:
@@ -113,8 +116,12 @@ def test_docs_build_without_warnings(tmp_path):
     # the derivations' labels that docstrings cite resolve to their sections
     ridge = (html / "generated" / "gdlearn.RidgeGD.html").read_text()
     assert "../derivations.html#derivations-" in ridge
-    # every example ran and its figure is on its gallery page
+    # every example ran, printed, and its figure is on its gallery page (the
+    # checks of tests/test_examples.py, which skips where this build runs)
     for script in sorted((ROOT / "examples").glob("plot_*.py")):
         page = (html / "auto_examples" / f"{script.stem}.html").read_text()
+        assert "sphx-glr-script-out" in page, script.name
         assert f"sphx_glr_{script.stem}_001.png" in page, script.name
+        png = (figures / f"{script.stem}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", script.name
         assert (html / "_images" / f"sphx_glr_{script.stem}_001.png").is_file()

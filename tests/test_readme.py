@@ -29,4 +29,7 @@ def test_setup_commands_open_the_readme_and_ci_runs_the_second():
     assert 'gdlearn = "gdlearn.cli:main"' in (ROOT / "pyproject.toml").read_text()
     ci = (ROOT / ".ci" / "run").read_text()
     install, run = tests.split(" && ")[-2:]
-    assert f"\n{install}\n" in ci and ci.rstrip().endswith(run)
+    assert f"\n{install}\n" in ci and f"\n{run}\n" in ci
+    # what README's command leaves out as slow, CI runs after it
+    assert ci.rstrip().endswith(f"{run} -m slow")
+    assert "-m 'not slow'" in (ROOT / "pyproject.toml").read_text()

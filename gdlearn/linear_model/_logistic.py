@@ -58,10 +58,11 @@ class LogisticRegressionGD(GDMixin, ClassifierMixin, BaseEstimator):
     Divided by :math:`C \\sum_i sw_i` (same minimizer), that is
 
     .. math::
-        f(W, b) = \\frac{1}{\\sum_i sw_i} \\sum_i sw_i\\, \\ell(y_i, z_i)
-                + \\frac{\\rho}{C \\sum_i sw_i} \\lVert W \\rVert_1
-                + \\frac{1 - \\rho}{2 C \\sum_i sw_i} \\lVert W \\rVert_2^2,
-        \\qquad z_i = W x_i + b .
+        f(W, b) &= \\frac{1}{\\sum_i sw_i} \\sum_i sw_i\\, \\ell(y_i, z_i) \\\\
+                &\\quad + \\frac{\\rho \\lVert W \\rVert_1}{C \\sum_i sw_i}
+                + \\frac{(1 - \\rho) \\lVert W \\rVert_2^2}{2 C \\sum_i sw_i}
+
+    with :math:`z_i = W x_i + b`.
 
     With two classes :math:`\\ell` is the sigmoid cross-entropy and ``coef_``
     has one row; its gradient is :math:`\\frac1m X (a - y)^\\top` in the row convention
