@@ -244,23 +244,33 @@ def c_grid(Cs):
     return grid
 
 
+#: Sparse folds with up to this many features are compressed to their Gram
+#: (a dense ``p x p`` matrix, 32 MiB here); wider ones are fitted as they are.
+SPARSE_GRAM_FEATURES = 2048
+
+
+def _gram_fits_in(X):
+    return not sp.issparse(X) or X.shape[1] <= SPARSE_GRAM_FEATURES
+
+
 def fold_path(estimator, param, grid, X, y, sample_weight, train, test, score):
     """Fit one fold along ``grid`` (:func:`_fit_along` on the ``train``
     rows) and ``score(fit, X_test, y_test, sw_test)`` each fit on the ``test``
     rows. Returns ``(scores, coefs, intercepts, n_iters, seconds)``, the
     first four in the grid's order.
 
-    A squared-error fold on dense data with more rows than features is
-    fitted on :func:`compressed` rows instead (the same minimizers, the
-    intercept recovered from the means), as scikit-learn's coordinate
-    descent uses the Gram matrix: one pass over the fold's rows in all."""
+    A squared-error fold with more rows than features (sparse ones up to
+    :data:`SPARSE_GRAM_FEATURES` features) is fitted on :func:`compressed`
+    rows instead (the same minimizers, the intercept recovered from the
+    means), as scikit-learn's coordinate descent uses the Gram matrix: one
+    pass over the fold's rows in all."""
     start = time.perf_counter()
     sw = None if sample_weight is None else sample_weight[train]
     sw_test = None if sample_weight is None else sample_weight[test]
     X_test, y_test = X[test], y[test]
     X_train, y_train = X[train], y[train]
     scores, shift, gram = np.empty(len(grid)), None, None
-    if param == "alpha" and not sp.issparse(X) and X_train.shape[0] > X.shape[1]:
+    if param == "alpha" and X_train.shape[0] > X.shape[1] and _gram_fits_in(X):
         fit_intercept = estimator.get_params()["fit_intercept"]
         X_train, y_train, shift, scale = compressed(X_train, y_train, sw, fit_intercept)
         if "l1_ratio" in estimator.get_params() or hasattr(estimator, "l1_method"):
@@ -319,6 +329,23 @@ def _gram_fits(estimator, grid, R, z, visit):
     return coefs, n_iters
 
 
+def _centred_gram(X, Yc, sw, x_mean, unweighted):
+    r"""``(G, g)`` of :func:`compressed`: :math:`X_c^\top S X_c` and
+    :math:`X_c^\top S Y_c` for centred targets ``Yc``. Dense ``X`` is
+    centred (a copy); sparse ``X`` stays sparse, its Gram corrected by
+    :math:`-\sum s\, \bar x \bar x^\top` (and :math:`X_c^\top S Y_c =
+    X^\top S Y_c`, as :math:`\sum_i s_i Y_{c,i} = 0`)."""
+    if sp.issparse(X):
+        X = sp.csr_array(X, dtype=np.float64)
+        Xw = X if unweighted else sp.csr_array(X.multiply(sw[:, None]))
+        gram = (X.T @ Xw).toarray() - sw.sum() * np.outer(x_mean, x_mean)
+        return gram, Xw.T @ Yc
+    Xc = np.asarray(X, dtype=np.float64) - x_mean
+    # unweighted: the Gram of Xc itself, without a weighted copy of it
+    Xw = Xc if unweighted else sw[:, None] * Xc
+    return Xc.T @ Xw, Xw.T @ Yc
+
+
 def compressed(X, y, sample_weight, fit_intercept):
     r"""Rows ``(R, z)`` with :math:`\lVert z - R w \rVert^2 = \sum_i s_i
     (y_i - b - x_i^\top w)^2 + c` at the optimal ``b``, for every ``w``.
@@ -334,16 +361,11 @@ def compressed(X, y, sample_weight, fit_intercept):
     (x_mean, y_mean), scale``; the intercept is ``y_mean - coef @ x_mean``.
     """
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-    X = np.asarray(X, dtype=np.float64)
     Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
     x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
     if fit_intercept:
-        x_mean, y_mean = sw @ X / sw.sum(), sw @ Y / sw.sum()
-    Xc = X - x_mean
-    # unweighted: the Gram of Xc itself, without a weighted copy of it
-    Xw = Xc if sample_weight is None else sw[:, None] * Xc
-    gram = Xc.T @ Xw
-    g = Xw.T @ (Y - y_mean)
+        x_mean, y_mean = np.asarray(X.T @ sw).ravel() / sw.sum(), sw @ Y / sw.sum()
+    gram, g = _centred_gram(X, Y - y_mean, sw, x_mean, sample_weight is None)
     values, vectors = np.linalg.eigh(gram)
     keep = values > values.max(initial=0.0) * X.shape[1] * np.finfo(np.float64).eps
     root = np.sqrt(values[keep])
