@@ -195,13 +195,50 @@ def test_bytes_moved_are_a_sliver_of_X(client):
     def sent(dask_worker):
         return dask_worker.transfer_outgoing_bytes_total
 
-    before = sum(client.run(sent).values())
+    _quiet(client)
+    before, logs = sum(client.run(sent).values()), client.run(_transfers)
     LogisticRegressionGD().fit(Xd, y)  # a NumPy y goes to X's chunks in the graph
-    assert sum(client.run(sent).values()) - before < 0.01 * X.nbytes
+    moved = sum(client.run(sent).values()) - before
+    assert moved < 0.01 * X.nbytes, _moved_since(client, logs)
 
 
 def _sent(dask_worker):
     return dask_worker.transfer_outgoing_bytes_total
+
+
+def _transfers(dask_worker):
+    return [
+        (entry["total"], sorted(entry["keys"]))
+        for entry in dask_worker.transfer_outgoing_log
+    ]
+
+
+def _quiet(client, timeout=30.0):
+    """Wait until no task runs and no worker sends (what earlier tests left
+    behind), so that the bytes counted next are the next fit's own."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = any(client.processing().values())
+        sending = any(
+            client.run(lambda dask_worker: dask_worker.transfer_outgoing_count).values()
+        )
+        if not (busy or sending):
+            return
+        time.sleep(0.05)
+
+
+def _moved_since(client, logs):
+    """The transfers logged after ``logs`` (an earlier ``client.run(_transfers)``),
+    largest first, for an assertion's message."""
+    now = client.run(_transfers)
+    new = [
+        entry
+        for worker, entries in now.items()
+        for entry in entries[len(logs[worker]) :]
+    ]
+    return sorted(new, reverse=True)[:5]
 
 
 class _ReadsOfX(distributed.diagnostics.plugin.SchedulerPlugin):
@@ -241,7 +278,8 @@ def test_chunks_generated_on_the_workers_stay_there_with_a_worker_busy(client):
     assert len(set().union(*homes.values())) == 2  # on both workers
     reads = _ReadsOfX(client.cluster.scheduler, X.name)
     client.cluster.scheduler.add_plugin(reads, name="reads-of-X")
-    before = sum(client.run(_sent).values())
+    _quiet(client)
+    before, logs = sum(client.run(_sent).values()), client.run(_transfers)
     worker = sorted(client.scheduler_info()["workers"])[0]
     busy = client.submit(time.sleep, 1.0, workers=[worker], pure=False)
     try:
@@ -249,7 +287,8 @@ def test_chunks_generated_on_the_workers_stay_there_with_a_worker_busy(client):
     finally:
         client.cluster.scheduler.remove_plugin(name="reads-of-X")
     busy.result()
-    assert sum(client.run(_sent).values()) - before < 0.01 * X.nbytes
+    moved = sum(client.run(_sent).values()) - before
+    assert moved < 0.01 * X.nbytes, _moved_since(client, logs)
     assert len(reads.reads) > 8  # one per chunk per pass, at least
     assert all(beside and loose is False for _, beside, loose in reads.reads)
     for key, workers in client.who_has(X).items():  # no chunk copied either
