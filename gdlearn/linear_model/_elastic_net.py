@@ -20,8 +20,8 @@ class ElasticNetGD(_RegressorGD):
     """Elastic net by gradient descent, with :class:`~sklearn.linear_model.ElasticNet`'s parameters.
 
     .. math::
-        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
-                + \\alpha \\rho \\lVert w \\rVert_1
+        f(w, b) &= \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2 \\\\
+                &\\quad + \\alpha \\rho \\lVert w \\rVert_1
                 + \\frac{\\alpha (1 - \\rho)}{2} \\lVert w \\rVert_2^2 .
 
     The squared error and L2 parts take gradient steps; the L1 part takes

@@ -194,8 +194,8 @@ class RidgeGD(_RegressorGD):
     minimizer), that is
 
     .. math::
-        f(w, b) = \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2
-                + \\frac{\\alpha}{2 \\sum_i sw_i} \\lVert w \\rVert^2,
+        f(w, b) &= \\frac{1}{2 \\sum_i sw_i} \\sum_i sw_i (y_i - x_i^\\top w - b)^2 \\\\
+                &\\quad + \\frac{\\alpha}{2 \\sum_i sw_i} \\lVert w \\rVert^2,
 
     with gradient :math:`X^\\top \\operatorname{diag}(sw)(Xw + b - y)/\\sum sw +
     \\alpha w / \\sum sw` (:ref:`derivations-ridge`: MSE plus :math:`\\lambda \\lVert w \\rVert^2`).
