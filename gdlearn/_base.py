@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
 from numbers import Integral, Real
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -47,6 +48,7 @@ from ._validation import (
     numeric_input,
     rescale,
     unchanged_on_failure,
+    unscaled,
     weight_sum,
 )
 from .penalties import ElasticNet
@@ -174,8 +176,15 @@ class GDMixin(StochasticMixin):
         rows, held_out = None, None
         if self.solver == "sgd" and self.early_stopping:
             rows, sample_weight, held_out = self._hold_out(y, sample_weight)
-        sw_sum = weight_sum(sample_weight, exponent)
-        objective = self._objective(X, Y, sample_weight, loss, sw_sum)
+        # a dask X sums its weights with its column statistics, in the
+        # objective's first round trip: the penalty follows from that sum there
+        dask = is_dask_array(X)
+        sw_sum = None if dask else weight_sum(sample_weight, exponent)
+        objective = self._objective(
+            X, Y, sample_weight, loss, sw_sum, exponent=exponent
+        )
+        if dask:
+            sw_sum = unscaled(objective.sw_sum, exponent)
         del sample_weight  # the objective holds them normalized
         return SimpleNamespace(
             X=X, y=y, Y=Y, loss=loss, rows=rows, held_out=held_out, sw_sum=sw_sum,
@@ -259,17 +268,30 @@ class GDMixin(StochasticMixin):
             check_magnitude(Y, "y")
         return X, y, sample_weight, Y, loss, exponent
 
-    def _objective(self, X, Y, sample_weight, loss, sw_sum, coordinates=None):
+    def _objective(
+        self, X, Y, sample_weight, loss, sw_sum, coordinates=None, exponent=0
+    ):
+        """The objective on the validated data; for ``sw_sum`` None (a dask
+        ``X``) its penalty is settled from the weights' sum it computes (in
+        units of ``2**exponent``: see :func:`~gdlearn._validation.rescale`)."""
+        if sw_sum is None:
+            penalty = partial(self._sum_penalty, exponent)
+        else:
+            penalty = self._scaled_penalty(sw_sum)
         return objective_class(X)(  # Objective, or DaskObjective for a dask X
             X,
             Y,
             sample_weight,
             loss,
-            self._scaled_penalty(sw_sum),
+            penalty,
             fit_intercept=self.fit_intercept,
             precondition=self.precondition,
             coordinates=coordinates,
         )
+
+    def _sum_penalty(self, exponent, total):
+        """:meth:`_scaled_penalty` for weights summing to ``total * 2**exponent``."""
+        return self._scaled_penalty(unscaled(total, exponent))
 
     def _scaled_penalty(self, sw_sum):
         """The penalty in the objective's units, refused where the sum of the

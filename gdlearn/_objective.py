@@ -67,6 +67,8 @@ from ._validation import check_column_scales
 from .penalties import ElasticNet, ScaledL1
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ._typing import Array, Coordinates, Loss, Matrix
 
 
@@ -102,9 +104,11 @@ class Objective:
     Y : ndarray of shape (n, k)
     sample_weight : ndarray of shape (n,), nonnegative with a positive sum
     loss : a loss from :mod:`gdlearn.losses`
-    penalty : ElasticNet, optional
+    penalty : ElasticNet, or a function of the weights' sum, optional
         Penalty on ``W`` in the data term's units: its ``l2`` and ``l1``
-        strengths are :math:`\\lambda_2` and :math:`\\lambda_1`.
+        strengths are :math:`\\lambda_2` and :math:`\\lambda_1`. A function
+        is called with ``sw_sum`` once the statistics are read (a backend
+        that sums the weights with them: dask).
     fit_intercept : bool
     precondition : bool
         Change variables as described in the module docstring.
@@ -139,22 +143,24 @@ class Objective:
         Y: Array,
         sample_weight: Array,
         loss: Loss,
-        penalty: ElasticNet | None = None,
+        penalty: ElasticNet | Callable[[float], ElasticNet | None] | None = None,
         *,
         fit_intercept: bool = True,
         precondition: bool = True,
         coordinates: Coordinates | None = None,
     ) -> None:
-        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
         if isinstance(Y, np.ndarray) and Y.shape[1] > 1:
             # each output's column contiguous, as A V returns Z: the softmax
             # reduces across the classes of a row, which NumPy does 10 to 20
             # times faster over contiguous columns than along short rows
             Y = np.asfortranarray(Y)
-        self.Y, self.loss = Y, loss
-        self.l2, self.fit_intercept = penalty.smooth_part, fit_intercept
+        self.Y, self.loss, self.fit_intercept = Y, loss, fit_intercept
         center = fit_intercept and precondition
         design, mean, moment = self._statistics(X, sample_weight, center)
+        if callable(penalty):  # stated per unit of the weights' sum
+            penalty = penalty(self.sw_sum)
+        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
+        self.l2 = penalty.smooth_part
         self._kept = (design, mean, moment, center, precondition, coordinates)
         self._settle(design, mean, moment, center, penalty, precondition, coordinates)
 

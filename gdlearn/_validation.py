@@ -131,7 +131,11 @@ def weight_sum(weights, exponent):
     """The sum of the weights before :func:`rescale`: a float that may be
     ``inf`` or 0 where it is out of float64's range."""
     xp = namespace(weights)
-    total = float(xp.sum(weights, dtype=xp.float64))
+    return unscaled(float(xp.sum(weights, dtype=xp.float64)), exponent)
+
+
+def unscaled(total, exponent):
+    """``total * 2**exponent``, ``inf`` where that overflows float64."""
     try:
         return math.ldexp(total, exponent)
     except OverflowError:

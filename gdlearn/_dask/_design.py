@@ -65,13 +65,29 @@ def placed_layer(layer, homes):
 
 
 class _Home:
-    """``key -> [the worker of chunk key[1]]``, a layer annotation."""
+    """``key -> [the worker of chunk key[1]]``, a layer annotation (None, no
+    placement, for a key that names no row chunk)."""
 
     def __init__(self, homes):
         self.homes = homes
 
     def __call__(self, key):
-        return [self.homes[key[1]]]
+        row = key[1] if isinstance(key, tuple) and len(key) > 1 else None
+        if isinstance(row, int) and 0 <= row < len(self.homes):
+            return [self.homes[row]]
+        return None
+
+
+def persist_at(A, homes):
+    """``A`` persisted, each row chunk's tasks placed strictly where ``X``'s
+    chunk of the same rows lies (``homes``): lazy arithmetic on arrays kept
+    beside ``X`` (a line search's ``Z + t U``) would otherwise be stolen
+    by an idle worker while the chunk's own is busy, which then fetches its
+    inputs (measured: every chunk of such a ``Z`` moved)."""
+    if homes is None:
+        return A.persist()
+    with dask.annotate(workers=_Home(homes), allow_other_workers=False):
+        return A.persist()
 
 
 def tree_sum(parts, merge=add, homes=None):

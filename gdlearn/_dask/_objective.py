@@ -37,15 +37,32 @@ from ._design import (
     map_rows,
     on,
     pack,
+    persist_at,
     unpack,
 )
+from ._stats import merge_scatter, scatter
+
+#: The squared error's Gram matrix comes with the column statistics up to
+#: this many columns of ``A`` (the unknowns Newton's method takes on a
+#: problem, ``gdlearn.solvers.NEWTON_MAX_UNKNOWNS``): ``q^2 / 2`` numbers
+#: per chunk.
+SCATTER_MAX_COLUMNS = 1000
 
 
-def persisted(A):
-    """``A`` computed and kept on the workers (``A`` when it already is)."""
+def _normalized(sums, p):
+    """``(mean, C)`` from :func:`~gdlearn._dask._stats.scatter`'s merged
+    sums, ``C`` for weights summing to one."""
+    total, mean = sums[0], sums[1 : 1 + p]
+    C = unpack(sums[1 + p :], 1, p)[0]
+    return mean, C / total if total > 0 else C
+
+
+def persisted(A, homes=None):
+    """``A`` computed and kept on the workers (``A`` when it already is), each
+    row chunk where ``X``'s lies (:func:`~gdlearn._dask._design.persist_at`)."""
     if len(A.__dask_graph__()) <= A.npartitions:
         return A
-    return A.persist()
+    return persist_at(A, homes)
 
 
 def _evaluate(x, y, w, z, coords, loss, bounded):
@@ -139,9 +156,19 @@ class DaskObjective(Objective):
         weights' sum, in one round trip; the normalized weights persisted."""
         design = DaskDesignMatrix(X, fit_intercept=self.fit_intercept)
         at_zero = design.reduce(_at_zero, [X, self.Y, sample_weight], self.loss)
-        sums, at_zero = compute(design.stats_sum(sample_weight, center), at_zero)
+        wanted = [design.stats_sum(sample_weight, center), at_zero]
+        if self._scatter_wanted(design):
+            wanted.append(
+                design.reduce(scatter, [X, sample_weight], merge=merge_scatter)
+            )
+        sums, at_zero, *scattered = compute(*wanted)
+        self._scatter = (
+            _normalized(scattered[0], design.n_features) if scattered else None
+        )
         self.sw_sum = float(sums[0])
-        self.weights = persisted((sample_weight / self.sw_sum).astype(X.dtype))
+        self.weights = persisted(
+            (sample_weight / self.sw_sum).astype(X.dtype), design.homes
+        )
         self._zero = (X, at_zero / self.sw_sum)
         self._open = None  # (Z's name, whether Z separates the classes)
         if self.loss.constant_curvature:  # every row's curvature is summed already
@@ -151,6 +178,33 @@ class DaskObjective(Objective):
             raise ValueError("Input X contains NaN or infinity.")
         return design, mean, moment
 
+    def _scatter_wanted(self, design):
+        """Whether the statistics' round trip also sums ``X``'s centred
+        scatter, from which the squared error's Gram matrix follows in any
+        coordinates, so that its curvature needs no round trip of its own."""
+        small = design.n_features + 1 <= SCATTER_MAX_COLUMNS
+        return self.loss.constant_curvature and not design.sparse and small
+
+    def _scatter_gram(self):
+        """The squared error's curvature :math:`c A^\\top \\operatorname{diag}(w)
+        A` (1, q, q) in the current coordinates, from the centred scatter
+        ``C`` and the mean ``m`` of ``X`` (weights summing to one): with
+        :math:`d = m - c`, the features' block is :math:`S (C + d d^\\top)
+        S` and their cross term with the intercept :math:`s_b S d` (without
+        an intercept, :math:`S (C + m m^\\top) S`)."""
+        mean, C = self._scatter
+        design, p = self.design, self.n_features
+        s = np.asarray(design.scale, dtype=np.float64)
+        d = mean - np.asarray(design.offset, np.float64) if self.fit_intercept else mean
+        blocks = np.zeros((1, design.n_columns, design.n_columns))
+        blocks[0, :p, :p] = (C + np.outer(d, d)) * (s[:, None] * s[None, :])
+        if self.fit_intercept:
+            b = design.intercept_scale
+            blocks[0, :p, p] = blocks[0, p, :p] = b * d * s
+            blocks[0, p, p] = b * b
+        blocks *= self.loss.curvature
+        return _with_ridge(self, blocks, [(0, 0)])
+
     # -- coordinates ---------------------------------------------------------
     def zeros(self):
         """The starting point ``W = 0, b = 0`` (a NumPy array)."""
@@ -159,7 +213,7 @@ class DaskObjective(Objective):
     # -- smooth part ---------------------------------------------------------
     def raw(self, V):
         """:math:`Z = A V`, persisted beside ``X``'s chunks (not waited for)."""
-        return persisted(self.design.matvec(V))
+        return persisted(self.design.matvec(V), self.design.homes)
 
     def raw_start(self, V):
         """:meth:`raw`; zeros, at ``V = 0``, made beside ``X``'s chunks
@@ -178,9 +232,9 @@ class DaskObjective(Objective):
         sums: one round trip (``Z``, lazy or not, is persisted first), none
         at ``V = 0``, whose sums came with the column statistics."""
         if not any_nonzero(V) and self._zero[0] is self.design.X:
-            Z = self.raw_start(V) if Z is None else persisted(Z)
+            Z = self.raw_start(V) if Z is None else persisted(Z, self.design.homes)
             return self._point(V, Z, self._gradient_at_zero())
-        Z = self.raw(V) if Z is None else persisted(Z)
+        Z = self.raw(V) if Z is None else persisted(Z, self.design.homes)
         arrays = [self.design.X, self.Y, self.weights, Z]
         bounded = not self._separable()
         args = (self.design.coords, self.loss, bounded)
@@ -241,7 +295,10 @@ class DaskObjective(Objective):
 
     def hessian_product(self, U, D):
         """:meth:`Objective.hessian_product
-        <gdlearn._objective.Objective.hessian_product>`: one round trip."""
+        <gdlearn._objective.Objective.hessian_product>`: one round trip, none
+        for the squared error (its Gram came with the statistics)."""
+        if self._scatter is not None:
+            return (self._scatter_gram()[0] @ D).astype(self.dtype)
         arrays = [self.design.X, self.weights, U]
         total = self.design.reduce(
             _hessian_product, arrays, self.design.coords, self.loss.curvature
@@ -254,7 +311,10 @@ class DaskObjective(Objective):
 
     def curvature_matrices(self, Z):
         """:func:`gdlearn._curvature.curvature_matrices`, summed chunk by chunk
-        on the same subsample of rows: one round trip."""
+        on the same subsample of rows: one round trip, none for the squared
+        error (:meth:`_scatter_gram`)."""
+        if self._scatter is not None:
+            return self._scatter_gram()
         loss, n, k = self.loss, self.n_samples, Z.shape[1]
         stride = 1 if loss.constant_curvature else max(1, n // self.curvature_rows)
         if loss.constant_curvature:
@@ -277,7 +337,10 @@ class DaskObjective(Objective):
         return _couple(self, blocks, pairs, k) if loss.coupled else blocks
 
     def curvature_bound(self):
-        """:func:`gdlearn._curvature.curvature_bound`: one round trip."""
+        """:func:`gdlearn._curvature.curvature_bound`: one round trip, none
+        for the squared error (:meth:`_scatter_gram`)."""
+        if self._scatter is not None:
+            return self._scatter_gram()[0]
         D = self.loss.curvature * self.weights[:, None]
         return _with_ridge(self, self.design.gram(D), [(0, 0)])[0, ...]
 

@@ -83,3 +83,46 @@ def merge_centred(*parts):
         out[1 + p :] += part[1 + p :] + delta**2 * (s_a * s_b / (s_a + s_b))
         out[0] = s_a + s_b
     return out
+
+
+def scatter(chunk, weights):
+    """One dense chunk's ``[sum w, m, C]`` in float64: its weighted mean ``m``
+    and the upper triangle (row by row) of its centred scatter :math:`C =
+    \\sum_i w_i (x_i - m)(x_i - m)^\\top`, from which the Gram matrix of the
+    squared error follows in any coordinates (:meth:`DaskObjective.
+    curvature_matrices <gdlearn._dask._objective.DaskObjective.curvature_matrices>`)."""
+    x, w = aligned(chunk), np.asarray(weights, dtype=np.float64).ravel()
+    p, total = x.shape[1], w.sum()
+    rows, cols = np.triu_indices(p)
+    if not total > 0:
+        return np.zeros(1 + p + rows.size)
+    pieces = row_chunks(x)  # temporaries of at most CHUNK_ENTRIES entries
+    mean = sum((w[r] @ x[r] for r in pieces), np.zeros(p)) / total
+    C = np.zeros((p, p))
+    for r in pieces:
+        centred = np.asarray(x[r], dtype=np.float64) - mean
+        C += (w[r][:, None] * centred).T @ centred
+    return np.concatenate([[total], mean, C[rows, cols]])
+
+
+def merge_scatter(*parts):
+    """:func:`scatter` of the union of chunks, from theirs: Chan's pairwise
+    update, :math:`C = C_a + C_b + \\delta \\delta^\\top s_a s_b / (s_a +
+    s_b)` with :math:`\\delta` the distance between the two means."""
+    size = parts[0].shape[0]
+    p = int(round((-3 + np.sqrt(9 + 8 * (size - 1))) / 2))  # 1 + p + p(p+1)/2
+    rows, cols = np.triu_indices(p)
+    out = np.array(parts[0], dtype=np.float64)
+    for part in parts[1:]:
+        s_a, s_b = out[0], part[0]
+        if s_b == 0:
+            continue
+        if s_a == 0:
+            out[:] = part
+            continue
+        delta = part[1 : 1 + p] - out[1 : 1 + p]
+        out[1 : 1 + p] += delta * (s_b / (s_a + s_b))
+        cross = (delta[rows] * delta[cols]) * (s_a * s_b / (s_a + s_b))
+        out[1 + p :] += part[1 + p :] + cross
+        out[0] = s_a + s_b
+    return out
