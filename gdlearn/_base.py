@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 from functools import partial
 from numbers import Integral, Real
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -116,6 +116,29 @@ class InconsistentVersionWarning(UserWarning):
         )
 
 
+def _penalty_of_sum(estimator, exponent, total):
+    """``estimator._scaled_penalty`` for weights summing to ``total * 2**exponent``."""
+    return estimator._scaled_penalty(unscaled(total, exponent))
+
+
+@dataclass
+class Problem:
+    """What :meth:`GDMixin._setup` prepares for :meth:`GDMixin._run`: the
+    validated data, the encoded targets and loss, sgd's held-out rows, the
+    sum of the weights (in their own units) and the objective. A path
+    (:mod:`gdlearn._path`) reuses one, changing only the objective's
+    penalty."""
+
+    X: Any
+    y: Any
+    Y: Any
+    loss: Any
+    rows: Any  # sgd's training rows with early_stopping, else None
+    held_out: Any  # sgd's validation rows with early_stopping, else None
+    sw_sum: float
+    objective: Any
+
+
 class GDMixin(StochasticMixin):
     """Fit by gradient descent; subclasses give the model, this gives the loop.
 
@@ -160,7 +183,7 @@ class GDMixin(StochasticMixin):
 
     def _setup(self, X, y, sample_weight, problem=None):
         """Setup: the solver checked against the penalty, then the data
-        validated and the objective built, as a namespace for :meth:`_run`.
+        validated and the objective built, as a :class:`Problem` for :meth:`_run`.
         With the ``problem`` of an earlier setup on the same data, only its
         objective's penalty changes (the path hook of :mod:`gdlearn._path`)."""
         penalty = self._penalty(1.0)
@@ -186,10 +209,7 @@ class GDMixin(StochasticMixin):
         if dask:
             sw_sum = unscaled(objective.sw_sum, exponent)
         del sample_weight  # the objective holds them normalized
-        return SimpleNamespace(
-            X=X, y=y, Y=Y, loss=loss, rows=rows, held_out=held_out, sw_sum=sw_sum,
-            objective=objective,
-        )  # fmt: skip
+        return Problem(X, y, Y, loss, rows, held_out, sw_sum, objective)
 
     def _run(self, problem, warn=True):
         """Optimize ``problem`` (from :meth:`_setup`), check convergence (a
@@ -275,7 +295,7 @@ class GDMixin(StochasticMixin):
         ``X``) its penalty is settled from the weights' sum it computes (in
         units of ``2**exponent``: see :func:`~gdlearn._validation.rescale`)."""
         if sw_sum is None:
-            penalty = partial(self._sum_penalty, exponent)
+            penalty = partial(_penalty_of_sum, self, exponent)
         else:
             penalty = self._scaled_penalty(sw_sum)
         return objective_class(X)(  # Objective, or DaskObjective for a dask X
@@ -288,10 +308,6 @@ class GDMixin(StochasticMixin):
             precondition=self.precondition,
             coordinates=coordinates,
         )
-
-    def _sum_penalty(self, exponent, total):
-        """:meth:`_scaled_penalty` for weights summing to ``total * 2**exponent``."""
-        return self._scaled_penalty(unscaled(total, exponent))
 
     def _scaled_penalty(self, sw_sum):
         """The penalty in the objective's units, refused where the sum of the

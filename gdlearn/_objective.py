@@ -104,11 +104,9 @@ class Objective:
     Y : ndarray of shape (n, k)
     sample_weight : ndarray of shape (n,), nonnegative with a positive sum
     loss : a loss from :mod:`gdlearn.losses`
-    penalty : ElasticNet, or a function of the weights' sum, optional
+    penalty : ElasticNet, or a function of ``sw_sum`` giving one, optional
         Penalty on ``W`` in the data term's units: its ``l2`` and ``l1``
-        strengths are :math:`\\lambda_2` and :math:`\\lambda_1`. A function
-        is called with ``sw_sum`` once the statistics are read (a backend
-        that sums the weights with them: dask).
+        strengths are :math:`\\lambda_2` and :math:`\\lambda_1`.
     fit_intercept : bool
     precondition : bool
         Change variables as described in the module docstring.
@@ -150,17 +148,13 @@ class Objective:
         coordinates: Coordinates | None = None,
     ) -> None:
         if isinstance(Y, np.ndarray) and Y.shape[1] > 1:
-            # each output's column contiguous, as A V returns Z: the softmax
-            # reduces across the classes of a row, which NumPy does 10 to 20
-            # times faster over contiguous columns than along short rows
+            # each output's column contiguous, as A V returns Z: the softmax's
+            # reductions across a row's classes run 10-20x faster so
             Y = np.asfortranarray(Y)
         self.Y, self.loss, self.fit_intercept = Y, loss, fit_intercept
         center = fit_intercept and precondition
         design, mean, moment = self._statistics(X, sample_weight, center)
-        if callable(penalty):  # stated per unit of the weights' sum
-            penalty = penalty(self.sw_sum)
-        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
-        self.l2 = penalty.smooth_part
+        penalty = penalty(self.sw_sum) if callable(penalty) else penalty
         self._kept = (design, mean, moment, center, precondition, coordinates)
         self._settle(design, mean, moment, center, penalty, precondition, coordinates)
 
@@ -180,6 +174,8 @@ class Objective:
         """The coordinates, the L1 part and the curvature's scale, from the
         column statistics: the same for every backend. Refuses columns whose
         squares overflow or underflow the dtype."""
+        penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
+        self.l2 = penalty.smooth_part
         xp, dtype, n = namespace(mean), design.dtype, design.n_samples
         with np.errstate(over="ignore", invalid="ignore"):  # checked just below
             square = moment + mean**2 if center else moment
@@ -449,8 +445,6 @@ def with_penalty(objective: Objective, penalty: ElasticNet | None) -> Objective:
     other.__dict__.update(objective.__dict__)
     for name in ("curvature_rows", "curvature_single"):  # a fit's own
         other.__dict__.pop(name, None)
-    penalty = penalty if penalty is not None else ElasticNet(0.0, 0.0)
-    other.l2 = penalty.smooth_part
     design, mean, moment, center, precondition, coordinates = objective._kept
     other._settle(design, mean, moment, center, penalty, precondition, coordinates)
     return other

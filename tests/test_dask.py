@@ -213,6 +213,18 @@ def _transfers(dask_worker):
     ]
 
 
+def _labels_beside(X):
+    """``X @ w > 0`` computed where each chunk of ``X`` lies: unplaced tasks
+    may copy chunks of ``X`` to the other worker, and the active memory
+    manager later drops one of the two replicas, perhaps the one a fit then
+    places its tasks beside (which fetch it back: 3.4 MB moved, seen)."""
+    distributed.wait(X)
+    homes = _design.placement(X)
+    with dask.annotate(workers=_design._Home(homes), allow_other_workers=False):
+        labels = X @ np.linspace(-1, 1, X.shape[1]) > 0
+    return labels.compute()
+
+
 def _quiet(client, timeout=30.0):
     """Wait until no task runs and no worker sends (what earlier tests left
     behind), so that the bytes counted next are the next fit's own."""
@@ -273,7 +285,7 @@ def test_chunks_generated_on_the_workers_stay_there_with_a_worker_busy(client):
     # at q = 21) is well under 1% of X: 25.6 MB here
     X = da.random.default_rng(3).standard_normal((160_000, 20), chunks=(20_000, 20))
     X = X.persist()
-    y = (X @ np.linspace(-1, 1, 20) > 0).compute()  # n booleans only
+    y = _labels_beside(X)  # n booleans only
     homes = client.who_has(X)
     assert len(set().union(*homes.values())) == 2  # on both workers
     reads = _ReadsOfX(client.cluster.scheduler, X.name)
@@ -306,7 +318,7 @@ def test_line_search_trials_stay_beside_X_with_a_worker_busy(client):
 
     X = da.random.default_rng(4).standard_normal((160_000, 20), chunks=(20_000, 20))
     X = X.persist()
-    y = (X @ np.linspace(-1, 1, 20) > 0).compute()
+    y = _labels_beside(X)
     est = LogisticRegressionGD()
     X, _, weights, Y, loss, _ = est._prepare(X, y, None, reset=True)
     obj = _objective.DaskObjective(X, Y, weights, loss, est._penalty(1.0))
