@@ -70,6 +70,12 @@ def merge_centred(*parts):
     Chan's pairwise update, :math:`S = S_a + S_b + \\delta^2 s_a s_b / (s_a
     + s_b)` with :math:`\\delta` the distance between the two means."""
     p = (parts[0].shape[0] - 1) // 2
+    return _chan(parts, p, np.square)
+
+
+def _chan(parts, p, cross):
+    """Chan's pairwise merge of ``[sum w, mean (p), second moments]`` parts:
+    the second moments gain ``cross(delta) s_a s_b / (s_a + s_b)``."""
     out = np.array(parts[0], dtype=np.float64)
     for part in parts[1:]:
         s_a, s_b = out[0], part[0]
@@ -80,7 +86,7 @@ def merge_centred(*parts):
             continue
         delta = part[1 : 1 + p] - out[1 : 1 + p]
         out[1 : 1 + p] += delta * (s_b / (s_a + s_b))
-        out[1 + p :] += part[1 + p :] + delta**2 * (s_a * s_b / (s_a + s_b))
+        out[1 + p :] += part[1 + p :] + cross(delta) * (s_a * s_b / (s_a + s_b))
         out[0] = s_a + s_b
     return out
 
@@ -112,17 +118,4 @@ def merge_scatter(*parts):
     size = parts[0].shape[0]
     p = int(round((-3 + np.sqrt(9 + 8 * (size - 1))) / 2))  # 1 + p + p(p+1)/2
     rows, cols = np.triu_indices(p)
-    out = np.array(parts[0], dtype=np.float64)
-    for part in parts[1:]:
-        s_a, s_b = out[0], part[0]
-        if s_b == 0:
-            continue
-        if s_a == 0:
-            out[:] = part
-            continue
-        delta = part[1 : 1 + p] - out[1 : 1 + p]
-        out[1 : 1 + p] += delta * (s_b / (s_a + s_b))
-        cross = (delta[rows] * delta[cols]) * (s_a * s_b / (s_a + s_b))
-        out[1 + p :] += part[1 + p :] + cross
-        out[0] = s_a + s_b
-    return out
+    return _chan(parts, p, lambda delta: delta[rows] * delta[cols])
