@@ -21,6 +21,7 @@ validation merges them).
 from __future__ import annotations
 
 import contextlib
+import time
 
 import dask
 import dask.array as da
@@ -162,9 +163,10 @@ def placement(X):
     try:
         from distributed import default_client
 
-        who_has = default_client().who_has(X)
+        client = default_client()
     except (ImportError, ValueError):  # no distributed, or no client
         return None
+    who_has = _single_replicas(client, X)
     homes = []
     for chunk in blocks(X):
         workers = who_has.get(chunk.key) or who_has.get(str(chunk.key))
@@ -172,6 +174,34 @@ def placement(X):
             return None
         homes.append(sorted(workers)[0])
     return homes
+
+
+#: How long :func:`placement` waits for the replicas of ``X``'s chunks to be
+#: dropped, in polls of 50 ms.
+REPLICA_POLLS = 40
+
+
+def _single_replicas(client, X):
+    """``client.who_has(X)``, after the active memory manager has dropped the
+    extra replicas of ``X``'s chunks (a copy made by an earlier computation,
+    or ``client.replicate``): with a copy of every chunk on every worker, the
+    first holder of each was the same worker for all (the others idle), and
+    what the manager dropped during the fit moved back (8-10% of
+    ``X.nbytes`` in a fit of a replicated ``X``). Waits at most ``REPLICA_POLLS`` polls; a cluster
+    without the manager keeps its replicas, and the first holder is used."""
+    who_has = client.who_has(X)
+    if all(len(workers) <= 1 for workers in who_has.values()):
+        return who_has
+    try:
+        client.amm.run_once()
+    except Exception:  # noqa: BLE001 - no manager on this scheduler: keep them
+        return who_has
+    for _ in range(REPLICA_POLLS):  # bounded: about 2 s in all
+        time.sleep(0.05)
+        who_has = client.who_has(X)
+        if all(len(workers) <= 1 for workers in who_has.values()):
+            break
+    return who_has
 
 
 def pack(blocks):
