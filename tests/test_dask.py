@@ -401,16 +401,18 @@ def _count_round_trips(monkeypatch):
     return calls
 
 
-def test_least_squares_in_three_round_trips(client, monkeypatch):
+@pytest.mark.parametrize("sparse", [False, True])
+def test_least_squares_in_three_round_trips(client, monkeypatch, sparse):
     """The validation summary (with y's largest magnitude), the column
     statistics (with the weights' sum, the value and gradient at zero and
     the centred scatter, which gives the Gram matrix) and the evaluation
-    after the Newton step."""
+    after the Newton step; dense or CSR chunks."""
+    X = X_CSR if sparse else X_DATA
     calls = _count_round_trips(monkeypatch)
     y, sw = TARGETS["reg"], WEIGHTS["random"]
-    est = LinearRegressionGD().fit(_dask_X(X_DATA), y, sample_weight=sw)
+    est = LinearRegressionGD().fit(_dask_X(X), y, sample_weight=sw)
     assert len(calls) == 3
-    _assert_parity(est, LinearRegressionGD().fit(X_DATA, y, sample_weight=sw))
+    _assert_parity(est, LinearRegressionGD().fit(X, y, sample_weight=sw))
 
 
 def test_least_squares_lbfgs_takes_hessian_products_without_round_trips(
@@ -429,23 +431,26 @@ def test_least_squares_lbfgs_takes_hessian_products_without_round_trips(
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("weights", ["none", "zero_chunk"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_gram_from_the_scatter_is_exact(client, fit_intercept, weights, dtype):
+@pytest.mark.parametrize("sparse", [False, True])
+def test_gram_from_the_scatter_is_exact(client, fit_intercept, weights, dtype, sparse):
     """The squared error's curvature from the centred scatter (Chan-merged
     over the chunks), with the ridge's diagonal, equals :math:`A^\\top
     \\operatorname{diag}(w) A + \\lambda_2 \\operatorname{diag}(s^2, 0)`
     formed in extended precision from the same coordinates, to 1e-12, on a
     column offset 300 spreads from zero (where the in-memory Gram, formed
     from uncentred sums, is 1.3e-11 off); so do the bound and a Hessian
-    product."""
+    product. CSR chunks (half their entries zero) are centred chunk by chunk
+    without densifying them."""
     from gdlearn.losses import SquaredError
     from gdlearn.penalties import ElasticNet
 
-    X = (X_DATA + [0, 0, 1e3, 0, 0]).astype(dtype)
+    X = (X_CSR.toarray() if sparse else X_DATA + [0, 0, 1e3, 0, 0]).astype(dtype)
+    Xd = da.from_array(sp.csr_matrix(X) if sparse else X, chunks=(CHUNKS, -1))
     sw = WEIGHTS[weights]
     sw = (np.ones(N) if sw is None else sw).astype(dtype)
     Y = TARGETS["reg"][:, None].astype(dtype)
     ours = _objective.DaskObjective(
-        da.from_array(X, chunks=(CHUNKS, -1)), da.from_array(Y, chunks=(CHUNKS, 1)),
+        Xd, da.from_array(Y, chunks=(CHUNKS, 1)),
         da.from_array(sw, chunks=(CHUNKS,)), SquaredError(), ElasticNet(0.3, 0.0),
         fit_intercept=fit_intercept,
     )  # fmt: skip

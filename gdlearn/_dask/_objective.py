@@ -183,7 +183,7 @@ class DaskObjective(Objective):
         scatter, from which the squared error's Gram matrix follows in any
         coordinates, so that its curvature needs no round trip of its own."""
         small = design.n_features + 1 <= SCATTER_MAX_COLUMNS
-        return self.loss.constant_curvature and not design.sparse and small
+        return self.loss.constant_curvature and small
 
     def _scatter_gram(self):
         """The squared error's curvature :math:`c A^\\top \\operatorname{diag}(w)

@@ -92,7 +92,7 @@ def _chan(parts, p, cross):
 
 
 def scatter(chunk, weights):
-    """One dense chunk's ``[sum w, m, C]`` in float64: its weighted mean ``m``
+    """One chunk's ``[sum w, m, C]`` in float64: its weighted mean ``m``
     and the upper triangle (row by row) of its centred scatter :math:`C =
     \\sum_i w_i (x_i - m)(x_i - m)^\\top`, from which the Gram matrix of the
     squared error follows in any coordinates (:meth:`DaskObjective.
@@ -102,6 +102,15 @@ def scatter(chunk, weights):
     rows, cols = np.triu_indices(p)
     if not total > 0:
         return np.zeros(1 + p + rows.size)
+    # a sparse chunk is never densified: its Gram less the rank-one part of its
+    # mean (which cancels where a column's mean is large beside its spread,
+    # as in the in-memory sparse Gram), merged across chunks as the dense ones
+    if sp.issparse(x):
+        x = x.astype(np.float64)
+        mean = np.asarray(x.T @ w).ravel() / total
+        C = (x.T @ sp.csr_array(x.multiply(w[:, None]))).toarray()
+        C -= total * np.outer(mean, mean)
+        return np.concatenate([[total], mean, C[rows, cols]])
     pieces = row_chunks(x)  # temporaries of at most CHUNK_ENTRIES entries
     mean = sum((w[r] @ x[r] for r in pieces), np.zeros(p)) / total
     C = np.zeros((p, p))
