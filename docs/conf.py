@@ -94,5 +94,7 @@ def _skip_scikit_learn_members(app, what, name, obj, skip, options):
 
 def setup(app):
     app.connect("autodoc-skip-member", _skip_scikit_learn_members)
+
+
 html_static_path = ["_static"]
 html_css_files = ["gdlearn.css"]

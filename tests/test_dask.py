@@ -20,7 +20,7 @@ from gdlearn import (  # noqa: E402
     LogisticRegressionGD,
     RidgeGD,
 )
-from gdlearn._dask import _design, _objective, _prepare  # noqa: E402
+from gdlearn._dask import _design, _objective, _placement, _prepare  # noqa: E402
 
 #: Uneven row chunks, a 1-row chunk among them.
 CHUNKS = (60, 1, 90, 49)
@@ -219,8 +219,8 @@ def _labels_beside(X):
     manager later drops one of the two replicas, perhaps the one a fit then
     places its tasks beside (which fetch it back: 3.4 MB moved, seen)."""
     distributed.wait(X)
-    homes = _design.placement(X)
-    with dask.annotate(workers=_design._Home(homes), allow_other_workers=False):
+    homes = _placement.placement(X)
+    with dask.annotate(workers=_placement._Home(homes), allow_other_workers=False):
         labels = X @ np.linspace(-1, 1, X.shape[1]) > 0
     return labels.compute()
 
@@ -324,7 +324,7 @@ def test_replicated_chunks_of_X_do_not_move(client):
     assert all(len(workers) == 2 for workers in client.who_has(X).values())
     # the chunks' homes are spread over both workers, not all on the first
     # holder of each (which was the same worker for every chunk)
-    assert len(set(_design.placement(X))) == 2
+    assert len(set(_placement.placement(X))) == 2
     _quiet(client)
     before, logs = sum(client.run(_sent).values()), client.run(_transfers)
     est = LogisticRegressionGD().fit(X, y)
@@ -351,7 +351,7 @@ def test_line_search_trials_stay_beside_X_with_a_worker_busy(client):
     V, D = rng.normal(size=(21, 1)), rng.normal(size=(21, 1))
     Z, U = obj.raw(V), obj.raw(D)
     distributed.wait([Z, U])
-    homes = _design.placement(X)
+    homes = _placement.placement(X)
     _quiet(client)
     before, logs = sum(client.run(_sent).values()), client.run(_transfers)
     # the scheduler steals such tasks in about one trial of three: three
@@ -364,7 +364,7 @@ def test_line_search_trials_stay_beside_X_with_a_worker_busy(client):
     moved = sum(client.run(_sent).values()) - before
     assert moved < 0.01 * X.nbytes, _moved_since(client, logs)
     for t, point in points:
-        assert _design.placement(point.Z) == homes
+        assert _placement.placement(point.Z) == homes
         expected = obj.evaluate(V + t * D)
         assert point.value == pytest.approx(expected.value, rel=1e-12)
 

@@ -17,7 +17,7 @@ its inputs (unknowns, rows, the curvature's cost) are global figures.
 
 This module imports nothing from dask: :func:`is_dask_array` recognizes a
 dask array without importing dask (none can exist before ``dask.array`` is
-imported), and the backend (:mod:`gdlearn._dask._design`,
+imported), and the backend (:mod:`gdlearn._dask._design`, :mod:`gdlearn._dask._placement`,
 :mod:`gdlearn._dask._objective`, :mod:`gdlearn._dask._prepare`) is imported
 when the first one arrives, so that ``import gdlearn`` works without dask.
 """

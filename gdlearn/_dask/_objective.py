@@ -37,9 +37,9 @@ from ._design import (
     map_rows,
     on,
     pack,
-    persist_at,
     unpack,
 )
+from ._placement import persist_at
 from ._stats import merge_scatter, scatter
 
 #: The squared error's Gram matrix comes with the column statistics up to
@@ -59,7 +59,7 @@ def _normalized(sums, p):
 
 def persisted(A, homes=None):
     """``A`` computed and kept on the workers (``A`` when it already is), each
-    row chunk where ``X``'s lies (:func:`~gdlearn._dask._design.persist_at`)."""
+    row chunk where ``X``'s lies (:func:`~gdlearn._dask._placement.persist_at`)."""
     if len(A.__dask_graph__()) <= A.npartitions:
         return A
     return persist_at(A, homes)

@@ -29,8 +29,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from .._validation import check_magnitude, rescale
 from ..linear_model._logistic import class_weights
 from ..losses import SquaredError
-from ._design import blocks, compute, map_rows, placement
+from ._design import compute, map_rows
 from ._objective import persisted
+from ._placement import blocks, placement
 
 #: The solvers that take a dask ``X`` (every one but 'sgd').
 DASK_SOLVERS = ("auto", "newton", "lbfgs", "accelerated", "gd")
