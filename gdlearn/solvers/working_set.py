@@ -29,6 +29,7 @@ so its ``V`` is the full ``V``'s rows.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,9 @@ if TYPE_CHECKING:
 
 #: The first working set's size, past the support of the start.
 FIRST_SIZE = 10
-#: At most this many working sets (each at least doubles, so 2**40 features).
+#: Each working set is this many times the last one's support.
+GROWTH = 2
+#: At most this many working sets.
 MAX_OUTER = 40
 
 
@@ -106,25 +109,18 @@ class WorkingSet:
         threshold = stopping_threshold(
             tol, objective, None if any_nonzero(V0) else grad
         )
-        size, it, curve, sizes, stalled = FIRST_SIZE, 0, [], [], False
+        cap, it, curve, sizes, stalled = largest_set(objective), 0, [], [], False
         gram = None  # (columns, Hessian) of the last set, for a quadratic
         name, message, converged = "", max_iter_message(max_iter), False
         for _ in range(MAX_OUTER):
-            value = point.value + objective.l1.value(V)
-            score = np.max(np.abs(_violation(objective, V, grad)), axis=1)
-            wanted = threshold(value)
-            if score.max(initial=0.0) <= wanted or self._gap_met(
-                objective, point, grad, wanted
-            ):
+            margin = _margin(objective, V, grad)
+            wanted = threshold(point.value + objective.l1.value(V))
+            if self._converged(objective, point, grad, margin, wanted):
                 converged, message = True, f"converged in {it} inner iterations"
                 break
             if it >= max_iter:
                 break
-            # a set of half the features or more: all of them (one more
-            # round would cost about what the full problem does)
-            size = p if 2 * size >= p else size
-            columns = _next_set(V[:p], score[:p], size)
-            size = min(p, 2 * max(size, columns.size))
+            columns = _next_set(V[:p], margin, _set_size(V[:p], cap, p))
             sizes.append(int(columns.size))
             rows = _rows(columns, objective.fit_intercept, p)
             part = take_columns(objective, columns)
@@ -155,11 +151,64 @@ class WorkingSet:
             V, it, converged, curve, 1.0, message, name, sizes, (point, grad)
         )
 
-    def _gap_met(self, objective, point, grad, wanted) -> bool:
+    def _converged(self, objective, point, grad, margin, wanted) -> bool:
+        """The outer stopping test: no feature violates by more than
+        ``wanted`` (the rows of ``V`` off zero included), or the duality gap
+        is at most ``wanted**2 / 2``. The gap is not formed where a feature
+        at zero violates by more than ``2 wanted sqrt(c)`` (``c`` the largest
+        diagonal entry of the curvature): one step along it alone would gain
+        more than ``wanted**2 / 2``, which the gap bounds from above (the
+        factor 2 leaves room for the intercept's own rounding)."""
+        score = np.max(np.abs(_violation(objective, point.V, grad)), axis=1)
+        if score.max(initial=0.0) <= wanted:
+            return True
         if self.gap is None:
+            return False
+        bound = 2 * wanted * math.sqrt(max(objective.diagonal_curvature, 0.0))
+        at_zero = ~np.any(to_numpy(point.V[: objective.n_features]) != 0, axis=1)
+        if margin[at_zero].max(initial=0.0) > bound:
             return False
         gap = self.gap(objective, point.V, last=(point, grad))
         return bool(np.all(to_numpy(gap) <= 0.5 * wanted * wanted))
+
+
+def largest_set(objective: Objective) -> int:
+    """The most features a working set takes (while the support is smaller):
+    without an L2 part the curvature of more than ``n - 1`` features (``n``
+    samples of positive weight; ``n`` without an intercept) is singular, and
+    the minimizer of a generic lasso has at most that many nonzero
+    coefficients per output (Tibshirani, 2013). With an L2 part, all."""
+    p = objective.n_features
+    if objective.l2.alpha:
+        return p
+    n = int(np.count_nonzero(to_numpy(objective.weights)))
+    per_output = max(1, n - int(objective.fit_intercept))
+    return min(p, per_output * objective.Y.shape[1])
+
+
+def _set_size(VW: Array, cap: int, p: int) -> int:
+    """The next working set's size: ``GROWTH`` times the support (at least
+    ``FIRST_SIZE``), at most ``cap``; all ``p`` features where that is half
+    of them or more (one more round would cost about what the full
+    problem does)."""
+    support = int(np.count_nonzero(np.any(VW != 0, axis=1)))
+    size = min(cap, max(FIRST_SIZE, GROWTH * support))
+    return p if 2 * size >= p and cap >= p else size
+
+
+def _margin(objective: Objective, V: Array, grad: Array) -> np.ndarray:
+    """For each feature, by how much its gradient passes the L1 part's
+    subdifferential at zero, :math:`\\max_k |\\nabla_{jk} F| - \\lambda_1
+    s_j` (negative inside it; ``-inf`` for a constant column, which never
+    moves): the working sets' priority, celer's distance to the dual
+    constraint in the optimizer's coordinates."""
+    p, l1 = objective.n_features, objective.l1
+    s = np.asarray(to_numpy(l1.scale))[:, 0].astype(np.float64)
+    G = np.asarray(to_numpy(grad[:p]), dtype=np.float64)
+    G = -G if l1.positive else np.abs(G)
+    out = np.max(G, axis=1) - l1.alpha * s
+    out[s == 0] = -np.inf
+    return out
 
 
 def _violation(objective: Objective, V: Array, grad: Array) -> Array:
@@ -168,20 +217,22 @@ def _violation(objective: Objective, V: Array, grad: Array) -> Array:
 
 
 def _next_set(VW: Array, score: np.ndarray, size: int) -> np.ndarray:
-    """The support of ``VW`` and the features of largest positive ``score``
-    outside it, ``size`` in all (or the support, if larger), sorted."""
+    """The support of ``VW`` and the features of largest ``score`` outside
+    it (:func:`_margin`; those of ``-inf`` never), ``size`` in all (or the
+    support, if larger), sorted. Where the support fills the set, the one
+    of largest positive score joins it."""
     support = np.flatnonzero(np.any(VW != 0, axis=1))
     score = np.array(score, dtype=np.float64, copy=True)
     score[support] = -np.inf
     room = size - support.size
-    violators = np.flatnonzero(score > 0)
-    if room > 0 and violators.size:
-        if violators.size > room:
-            top = np.argpartition(-score[violators], room - 1)[:room]
-            violators = violators[top]
-        support = np.union1d(support, violators)
-    elif violators.size:  # the support fills the set: the worst one joins it
-        support = np.union1d(support, violators[[np.argmax(score[violators])]])
+    candidates = np.flatnonzero(np.isfinite(score))
+    if room > 0 and candidates.size:
+        if candidates.size > room:
+            top = np.argpartition(-score[candidates], room - 1)[:room]
+            candidates = candidates[top]
+        return np.union1d(support, candidates)
+    if score.max(initial=-np.inf) > 0:  # the support fills the set
+        return np.union1d(support, [int(np.argmax(score))])
     return support
 
 
