@@ -40,6 +40,7 @@ from .._array_api import any_nonzero, to_numpy
 from .._curvature import carried_curvature
 from .._design import DesignMatrix
 from .._objective import Objective, take_columns
+from ._linalg import minimize_quadratic
 from ._template import OptimizeResult, Progress, max_iter_message, stopping_threshold
 
 if TYPE_CHECKING:
@@ -125,13 +126,17 @@ class WorkingSet:
             rows = _rows(columns, objective.fit_intercept, p)
             part = take_columns(objective, columns)
             name, solver = self.inner(part, stalled)
+            start = (grad[rows], point.value + objective.l1.value(V))
             if objective.constant_curvature and name == "newton":
                 # the Hessian of the last set carried (first-order steps need none)
                 gram = carried_curvature(part, columns, gram)
-                part.known_curvature = gram[1]
-            result = solver.solve(
-                part, V[rows], max_iter=max_iter - it, tol=tol, threshold=threshold
-            )
+                result = _quadratic(
+                    part, gram[1], V[rows], start, threshold, tol, max_iter - it
+                )
+            else:
+                result = solver.solve(
+                    part, V[rows], max_iter=max_iter - it, tol=tol, threshold=threshold
+                )
             V = np.zeros_like(V)
             V[rows] = result.params
             it += result.n_iter
@@ -170,6 +175,16 @@ class WorkingSet:
             return False
         gap = self.gap(objective, point.V, last=(point, grad))
         return bool(np.all(to_numpy(gap) <= 0.5 * wanted * wanted))
+
+
+def _quadratic(part, P, V0, start, threshold, tol, max_iter) -> OptimizeResult:
+    """A squared error's set solved by orthant-wise Newton on its Hessian
+    ``P`` (:func:`~gdlearn.solvers._linalg.minimize_quadratic`)."""
+    V, n_iter, converged, values = minimize_quadratic(
+        part, P, V0, start, threshold=threshold, tol=tol, max_iter=max_iter
+    )
+    message = f"converged in {n_iter} iterations" if converged else "stalled"
+    return OptimizeResult(V, n_iter, converged, values, 1.0, message)
 
 
 def largest_set(objective: Objective) -> int:
