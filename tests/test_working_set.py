@@ -149,11 +149,16 @@ def test_auto_is_one_policy_naming_the_working_set_and_its_inner_solver():
 
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("fit_intercept", [True, False])
-def test_carried_curvature_equals_the_curvature_formed_afresh(sparse, fit_intercept):
+def test_carried_curvature_equals_the_curvature_formed_afresh(
+    sparse, fit_intercept, monkeypatch
+):
     """The Hessian of a working set of the squared error, its shared
     features' entries carried from the previous set, is the one
     curvature_matrices forms for that set (weights, ridge and intercept)."""
+    from gdlearn import _curvature
     from gdlearn._curvature import carried_curvature, curvature_matrices
+
+    monkeypatch.setattr(_curvature, "FRESH_WORK", 0)  # carried, however small
     from gdlearn._objective import take_columns
     from gdlearn._validation import weight_sum
 
@@ -181,3 +186,90 @@ def test_carried_curvature_gives_the_minimum_and_support_of_the_full_fit():
     np.testing.assert_allclose(ws.coef_, full.coef_, atol=1e-8)
     np.testing.assert_array_equal(ws.coef_ != 0, sk.coef_ != 0)
     np.testing.assert_array_equal(ws.coef_ != 0, full.coef_ != 0)
+
+
+def _working_set_fit(est, X, y, tol):
+    """The working-set result of ``est``'s problem on ``(X, y)``, with the
+    sizes of its sets."""
+    from gdlearn._validation import weight_sum
+    from gdlearn.solvers import WorkingSet
+
+    X_, _, sw, Y, loss, exponent = est._prepare(X, y, None, reset=True)
+    objective = est._objective(X_, Y, sw, loss, weight_sum(sw, exponent))
+    solver = WorkingSet(est._inner_solver, est._gap)
+    result = solver.solve(objective, objective.zeros(), max_iter=10_000, tol=tol)
+    return objective, result
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_weak_lasso_sets_stay_below_n_and_match_sklearn(fit_intercept):
+    """At lambda_max/1000 on 50 x 300 the support is near n: the working sets
+    stop at n - 1 features (n without an intercept), where the curvature
+    of a set is still of full rank, one more only where the support fills
+    the set (then the worst violator joins it), and the fit reaches
+    scikit-learn's minimum and support."""
+    X, y = wide(10, n=50, p=300)
+    alpha = alpha_max(X, y, fit_intercept) / 1000
+    kw = dict(alpha=alpha, fit_intercept=fit_intercept)
+    sk = Lasso(tol=1e-14, max_iter=10**6, **kw).fit(X, y)
+    ws = LassoGD(tol=1e-12, **kw).fit(X, y)
+    objective, result = _working_set_fit(LassoGD(tol=1e-12, **kw), X, y, 1e-12)
+    assert result.converged
+    assert max(result.sizes) <= 50 - fit_intercept + 1
+    assert np.count_nonzero(sk.coef_) > 40  # the sets would pass n by doubling
+    W, b = objective.to_coef(result.params)
+    np.testing.assert_allclose(W.ravel(), sk.coef_, atol=1e-7)
+    np.testing.assert_allclose(ws.coef_, sk.coef_, atol=1e-7)
+    np.testing.assert_allclose(ws.intercept_, sk.intercept_, atol=1e-7)
+    np.testing.assert_array_equal(ws.coef_ != 0, sk.coef_ != 0)
+    residual = y - X @ ws.coef_ - ws.intercept_
+    value = 0.5 * residual @ residual / len(y) + alpha * np.abs(ws.coef_).sum()
+    residual = y - X @ sk.coef_ - sk.intercept_
+    reference = 0.5 * residual @ residual / len(y) + alpha * np.abs(sk.coef_).sum()
+    assert value <= reference + 1e-12
+
+
+def test_weak_elastic_net_sets_grow_past_n_and_match_sklearn():
+    """With an L2 part the curvature is of full rank however large the set:
+    no cap, and at lambda_max/1000 the minimum and support of ElasticNet."""
+    X, y = wide(11, n=50, p=300)
+    alpha = alpha_max(X, y) / 1000 / 0.5
+    kw = dict(alpha=alpha, l1_ratio=0.5)
+    sk = ElasticNet(tol=1e-14, max_iter=10**6, **kw).fit(X, y)
+    ws = ElasticNetGD(tol=1e-12, **kw).fit(X, y)
+    _, result = _working_set_fit(ElasticNetGD(tol=1e-12, **kw), X, y, 1e-12)
+    assert result.converged and max(result.sizes) > 50
+    np.testing.assert_allclose(ws.coef_, sk.coef_, atol=1e-7)
+    np.testing.assert_array_equal(ws.coef_ != 0, sk.coef_ != 0)
+
+
+def test_weak_lasso_multi_target_matches_sklearn():
+    X, Y = wide(12, n=40, p=200, k=2)
+    alpha = alpha_max(X, Y) / 1000
+    sk = Lasso(alpha=alpha, tol=1e-14, max_iter=10**6).fit(X, Y)
+    ws = LassoGD(alpha=alpha, tol=1e-12).fit(X, Y)
+    np.testing.assert_allclose(ws.coef_, sk.coef_, atol=1e-7)
+    np.testing.assert_array_equal(ws.coef_ != 0, sk.coef_ != 0)
+
+
+def test_held_out_solve_equals_the_factored_free_block():
+    """P_FF^-1 r_F from the inverse of the whole block (a Schur complement)
+    equals the solve with P_FF cut out and factored."""
+    from gdlearn.solvers._linalg import _held_out_solve, _inverse
+
+    rng = np.random.default_rng(13)
+    A = rng.standard_normal((40, 30))
+    P = A.T @ A / 40
+    r = rng.standard_normal(30)
+    for held in ([], [3], [0, 7, 8, 29]):
+        mask = np.ones(30, dtype=bool)
+        mask[held] = False
+        F = np.flatnonzero(mask)
+        direct = np.zeros(30)
+        direct[F] = np.linalg.solve(P[np.ix_(F, F)], r[F])
+        cache = {}
+        np.testing.assert_allclose(
+            _held_out_solve(_inverse(P, cache), mask, r), direct, atol=1e-10
+        )
+    singular = np.outer(r, r)  # rank one: no inverse, the factored path serves
+    assert _inverse(singular, {}) is None

@@ -40,7 +40,7 @@ from .._array_api import any_nonzero, to_numpy
 from .._curvature import carried_curvature
 from .._design import DesignMatrix
 from .._objective import Objective, take_columns
-from ._linalg import minimize_quadratic
+from ._quadratic import minimize_quadratic
 from ._template import OptimizeResult, Progress, max_iter_message, stopping_threshold
 
 if TYPE_CHECKING:
@@ -236,19 +236,18 @@ def _next_set(VW: Array, score: np.ndarray, size: int) -> np.ndarray:
     it (:func:`_margin`; those of ``-inf`` never), ``size`` in all (or the
     support, if larger), sorted. Where the support fills the set, the one
     of largest positive score joins it."""
-    support = np.flatnonzero(np.any(VW != 0, axis=1))
-    score = np.array(score, dtype=np.float64, copy=True)
-    score[support] = -np.inf
-    room = size - support.size
-    candidates = np.flatnonzero(np.isfinite(score))
+    chosen = np.any(VW != 0, axis=1)
+    room = size - int(np.count_nonzero(chosen))
+    score = np.where(chosen, -np.inf, score)
+    candidates = np.flatnonzero(score > -np.inf)
     if room > 0 and candidates.size:
         if candidates.size > room:
             top = np.argpartition(-score[candidates], room - 1)[:room]
             candidates = candidates[top]
-        return np.union1d(support, candidates)
-    if score.max(initial=-np.inf) > 0:  # the support fills the set
-        return np.union1d(support, [int(np.argmax(score))])
-    return support
+        chosen[candidates] = True
+    elif score.max(initial=-np.inf) > 0:  # the support fills the set
+        chosen[np.argmax(score)] = True
+    return np.flatnonzero(chosen)
 
 
 def _rows(columns: np.ndarray, fit_intercept: bool, p: int) -> np.ndarray:
