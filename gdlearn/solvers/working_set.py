@@ -110,7 +110,8 @@ class WorkingSet:
         threshold = stopping_threshold(
             tol, objective, None if any_nonzero(V0) else grad
         )
-        cap, it, curve, sizes, stalled = largest_set(objective), 0, [], [], False
+        rank, ridge = curvature_rank(objective), bool(objective.l2.alpha)
+        it, curve, sizes, stalled = 0, [], [], False
         gram = None  # (columns, Hessian) of the last set, for a quadratic
         name, message, converged = "", max_iter_message(max_iter), False
         for _ in range(MAX_OUTER):
@@ -121,7 +122,7 @@ class WorkingSet:
                 break
             if it >= max_iter:
                 break
-            columns = _next_set(V[:p], margin, _set_size(V[:p], cap, p))
+            columns = _next_set(V[:p], margin, _set_size(V[:p], rank, ridge))
             sizes.append(int(columns.size))
             rows = _rows(columns, objective.fit_intercept, p)
             part = take_columns(objective, columns)
@@ -187,28 +188,32 @@ def _quadratic(part, P, V0, start, threshold, tol, max_iter) -> OptimizeResult:
     return OptimizeResult(V, n_iter, converged, values, 1.0, message)
 
 
-def largest_set(objective: Objective) -> int:
-    """The most features a working set takes (while the support is smaller):
-    without an L2 part the curvature of more than ``n - 1`` features (``n``
-    samples of positive weight; ``n`` without an intercept) is singular, and
-    the minimizer of a generic lasso has at most that many nonzero
-    coefficients per output (Tibshirani, 2013). With an L2 part, all."""
-    p = objective.n_features
-    if objective.l2.alpha:
-        return p
+def curvature_rank(objective: Objective) -> int:
+    """The rank of a working set's curvature without its L2 part, at most:
+    ``n - 1`` features (``n`` samples of positive weight; ``n`` without an
+    intercept) per output. The minimizer of a generic lasso has at most
+    that many nonzero coefficients per output (Tibshirani, 2013)."""
     n = int(np.count_nonzero(to_numpy(objective.weights)))
     per_output = max(1, n - int(objective.fit_intercept))
-    return min(p, per_output * objective.Y.shape[1])
+    return min(objective.n_features, per_output * objective.Y.shape[1])
 
 
-def _set_size(VW: Array, cap: int, p: int) -> int:
+def _set_size(VW: Array, rank: int, ridge: bool) -> int:
     """The next working set's size: ``GROWTH`` times the support (at least
-    ``FIRST_SIZE``), at most ``cap``; all ``p`` features where that is half
-    of them or more (one more round would cost about what the full
-    problem does)."""
+    ``FIRST_SIZE``), and past ``rank`` (:func:`curvature_rank`) only by a
+    quarter of the support with an L2 part (``ridge``), not at all
+    without. Beyond that rank a lasso's set has a singular curvature, and
+    an elastic net's is held up by its L2 part alone, along which Newton's
+    steps cross zero many times: 200 x 800 at lambda_max/1000, l1_ratio
+    0.5, sets twice the support took 125 ms, these 52 ms (CD 14 ms). Not
+    all the features once that is half of them, as a first-order inner
+    solver would: the inner solvers here factor the set's curvature, whose
+    cost grows as the cube of its size (a last set of all 800 features
+    there took 55 ms)."""
     support = int(np.count_nonzero(np.any(VW != 0, axis=1)))
-    size = min(cap, max(FIRST_SIZE, GROWTH * support))
-    return p if 2 * size >= p and cap >= p else size
+    past = support + support // 4 if ridge else support
+    size = min(max(FIRST_SIZE, GROWTH * support), max(rank, past))
+    return min(size, VW.shape[0])
 
 
 def _margin(objective: Objective, V: Array, grad: Array) -> np.ndarray:
