@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._linalg import ORTHANT_ROUNDS, _solve_numpy, stop_at_zero
-from ._template import DISTANCE_FACTOR, relative_distance
+from ._template import DISTANCE_FACTOR, Solver, Stall, relative_distance
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 
 #: The smallest fraction of the unit step the line search tries (Newton's).
 SMALLEST_STEP = 1e-20
+#: Steps in a row that change neither the value beyond its rounding noise
+#: nor the gradient by 10% before the gradient test alone decides
+#: (:class:`~gdlearn.solvers._template.Stall`, the solvers' own rule): on
+#: a set whose curvature is singular the distance the steps estimate need
+#: not fall.
+PATIENCE = Solver.patience
 
 
 def minimize_quadratic(
@@ -44,7 +50,8 @@ def minimize_quadratic(
     Hessian ``P`` (1, q, q) shared by every output) from ``V0``; ``start``
     is the smooth part's gradient at ``V0`` and the objective's value
     there. Returns ``(V, iterations, converged, values)``: not converged
-    where no step decreases the objective, or after ``max_iter`` steps."""
+    where no step decreases the objective, or after ``max_iter`` steps, or
+    where the steps stall (:data:`PATIENCE`) short of the gradient test."""
     H, p = P[0], objective.n_features
     weights = objective.l1.penalty.l1 * np.asarray(objective.l1.scale)  # (p, 1)
     positive = objective.l1.positive
@@ -52,10 +59,14 @@ def minimize_quadratic(
     G = np.array(G, dtype=V.dtype, copy=True)
     cache: dict = {}
     values: list[float] = []
+    stall, stalled = Stall(PATIENCE), False
     for it in range(max_iter + 1):  # bounded: max_iter steps
         r = min_norm_subgradient(V, G, weights, positive)
+        measure = float(np.max(np.abs(r), initial=0.0))
+        met = measure <= threshold(F)
+        if stalled:  # rounding sets the pace: the gradient test decides
+            return V, it, met, values
         D, orthant = _orthant_step(H, V, r, p, cache)
-        met = float(np.max(np.abs(r), initial=0.0)) <= threshold(F)
         if met and relative_distance(objective, V, D) <= DISTANCE_FACTOR * tol:
             return V, it, True, values
         if it == max_iter:
@@ -63,7 +74,9 @@ def minimize_quadratic(
         step = _line_search(H, V, G, F, D, orthant, r, weights)
         if step is None:
             break
-        V, G, F = step
+        V, G, F_new, noise = step
+        stalled = stall(F - F_new, noise, measure)
+        F = F_new
         values.append(F)
     return V, it, False, values
 
@@ -109,7 +122,8 @@ def _orthant_step(
 
 
 def _line_search(H, V, G, F, D, orthant, r, weights):
-    """Newton's backtracking line search along ``D``: the new ``(V, G, F)``,
+    """Newton's backtracking line search along ``D``: the new ``(V, G, F)``
+    and the rounding noise of the change of ``F``,
     or None when no step of at least ``SMALLEST_STEP`` decreases the
     objective. The change of value is summed term by term (no difference
     of two large values), and what rounding leaves in it (16 ulps of its
@@ -131,6 +145,7 @@ def _line_search(H, V, G, F, D, orthant, r, weights):
         change = sum(terms)
         noise = eps * (sum(abs(x) for x in terms) + abs(F))
         if change <= 1e-4 * float(np.vdot(r, step)) + noise:
-            return V_new, G + HS.astype(G.dtype, copy=False), F + change
+            G_new = G + HS.astype(G.dtype, copy=False)
+            return V_new, G_new, F + change, noise
         t *= 0.5
     return None

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from ._template import Solver
 
 #: The first working set's size, past the support of the start.
-FIRST_SIZE = 10
+FIRST_SIZE = 20
 #: Each working set is this many times the last one's support.
 GROWTH = 2
 #: At most this many working sets.
@@ -178,9 +178,17 @@ class WorkingSet:
         return bool(np.all(to_numpy(gap) <= 0.5 * wanted * wanted))
 
 
+#: Orthant-wise Newton steps on one least-squares set before it counts as
+#: stalled (its next sets then go to FISTA): a set of full rank takes 1-15;
+#: one past the rank (its support filled it, and a violator joined) can
+#: wander along the flat directions for thousands.
+QUADRATIC_MAX_ITER = 200
+
+
 def _quadratic(part, P, V0, start, threshold, tol, max_iter) -> OptimizeResult:
     """A squared error's set solved by orthant-wise Newton on its Hessian
-    ``P`` (:func:`~gdlearn.solvers._linalg.minimize_quadratic`)."""
+    ``P`` (:func:`~gdlearn.solvers._quadratic.minimize_quadratic`)."""
+    max_iter = min(max_iter, QUADRATIC_MAX_ITER)
     V, n_iter, converged, values = minimize_quadratic(
         part, P, V0, start, threshold=threshold, tol=tol, max_iter=max_iter
     )
