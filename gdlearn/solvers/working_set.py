@@ -5,22 +5,29 @@ solver that walks in every coordinate spends nearly all of its work on them.
 :class:`WorkingSet` (the strategy of celer and skglm) solves the problem
 restricted to a *working set* of features, the others held at zero, with
 one of gdlearn's own solvers (orthant-wise Newton up to
-``NEWTON_MAX_UNKNOWNS`` unknowns, else FISTA), then reads the full gradient
-once to see which features outside violate the optimality conditions:
+``NEWTON_MAX_UNKNOWNS`` unknowns, else FISTA; for the squared error
+orthant-wise Newton on the set's Hessian, :mod:`gdlearn.solvers._quadratic`,
+which reads ``X`` only to form it), then reads the full gradient once to see
+which features outside violate the optimality conditions:
 
 .. math::
     \\mathrm{score}_j = \\max_k \\bigl(|\\nabla_{jk} F| - \\lambda_1 s_j\\bigr)_+ ,
 
 the distance from :math:`-\\nabla F` to the L1 part's subdifferential at
 :math:`V_j = 0` (:meth:`~gdlearn.penalties.ScaledL1.min_norm_subgradient`).
-The next working set is the support and the most violating features, up to
-twice the previous size. The loop stops when no feature violates by more
-than the stopping threshold of :func:`~gdlearn.solvers.stopping_threshold`,
-the test every full-problem solver meets (so a working-set fit is as
-accurate as a full one), or, for the squared error, when scikit-learn's
-duality gap is at most :math:`\\tfrac12 t^2` for that threshold :math:`t`
-(what a gradient of size :math:`t` leaves to gain along one coordinate of
-curvature 1).
+The next working set is the support and the features nearest to violating
+(celer's priority: :math:`\\max_k |\\nabla_{jk} F| - \\lambda_1 s_j`, largest
+first, negative ones included), twice the support in all (:func:`_set_size`),
+and no more than the rank of a set's curvature without its L2 part
+(:func:`curvature_rank`, ``n - 1`` features) while the support is smaller:
+a lasso's minimizer has at most that many nonzero coefficients, and a
+larger set's curvature is singular. The loop stops when no feature violates
+by more than the stopping threshold of
+:func:`~gdlearn.solvers.stopping_threshold`, the test every full-problem
+solver meets (so a working-set fit is as accurate as a full one), or, for
+the squared error, when scikit-learn's duality gap is at most
+:math:`\\tfrac12 t^2` for that threshold :math:`t` (what a gradient of size
+:math:`t` leaves to gain along one coordinate of curvature 1).
 
 The restricted problem keeps the full data's coordinates
 (:func:`gdlearn._objective.take_columns`),
