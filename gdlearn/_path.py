@@ -124,7 +124,8 @@ def _fits(fit, param, values, X, y, sample_weight):
     validated and the objective built once, and between values only the
     objective's penalty changes (:func:`~gdlearn._objective.with_penalty`)
     before the solver runs: what ``fit`` does at each value, without its
-    per-fit setup. The values come checked from :func:`path_grid`. With
+    per-fit setup; Newton's method starts each value from the last one's
+    curvature (:class:`~gdlearn.solvers.newton.Carried`). The values come checked from :func:`path_grid`. With
     ``solver='sgd'`` (its held-out rows and stream state are a fit's own)
     and for dask arrays each value is a plain ``fit`` (result None; its own
     warnings)."""
@@ -140,6 +141,9 @@ def _fits(fit, param, values, X, y, sample_weight):
         if problem is None:
             validate_params(fit)
         problem = fit._setup(X, y, sample_weight, problem)
+        # Newton's method keeps its last curvature on the objective, for the
+        # next value's objective (with_penalty copies it) to start from
+        problem.objective.carry_curvature = True
         yield fit._run(problem, warn=False)
 
 

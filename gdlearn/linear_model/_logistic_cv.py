@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import check_cv
@@ -263,7 +264,7 @@ class LogisticRegressionGDCV(_FinalModel, ClassifierMixin, BaseEstimator):
             y,
             sample_weight,
             folds,
-            self._score_fit,
+            self._fold_score,
             n_jobs=self.n_jobs,
             verbose=self.verbose,
         )
@@ -325,6 +326,13 @@ class LogisticRegressionGDCV(_FinalModel, ClassifierMixin, BaseEstimator):
         final.classes_, final.n_features_in_ = self.classes_, self.n_features_in_
         return final
 
+    def _fold_score(self, fit, X, y, sample_weight):
+        """A fold fit's held-out score: :func:`held_out_score` from its
+        decision values where it computes this ``scoring``, else the
+        scorer's."""
+        score = held_out_score(self.scoring, fit, X, y, sample_weight)
+        return self._score_fit(fit, X, y, sample_weight) if score is None else score
+
     def _score_fit(self, fit, X, y, sample_weight):
         if self.scoring is None:
             return ClassifierMixin.score(fit, X, y, sample_weight=sample_weight)
@@ -350,6 +358,44 @@ class LogisticRegressionGDCV(_FinalModel, ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def held_out_score(scoring, fit, X, y, sample_weight):
+    r"""The accuracy (``scoring=None``) or the negated log-loss
+    (``'neg_log_loss'``) of the fitted ``fit`` on validated float64 rows
+    ``(X, y)``, from its decision values :math:`Z = X W^\top + b` alone (one
+    product, no validation): what scikit-learn's scorers compute from
+    ``predict`` and ``predict_proba``, with the log-loss's probabilities
+    clipped to :math:`[\epsilon, 1 - \epsilon]` as ``log_loss`` clips them
+    (and for two classes the negative one's as :math:`1 - p`, from the
+    positive one's, as the scorer passes them),
+    both weighted by ``sample_weight``. None for another ``scoring``, other
+    data, or held-out rows whose classes are not the fit's (the scorer's
+    own checks then apply)."""
+    if scoring not in (None, "neg_log_loss"):
+        return None
+    coef, classes = fit.coef_, fit.classes_
+    dense = isinstance(X, np.ndarray)
+    if not (dense or sp.issparse(X)) or X.dtype != np.float64:
+        return None
+    if not isinstance(coef, np.ndarray) or coef.dtype != np.float64:
+        return None
+    Z = np.asarray(X @ coef.T) + fit.intercept_
+    if scoring is None:
+        index = (Z[:, 0] > 0).astype(np.int64) if Z.shape[1] == 1 else Z.argmax(1)
+        return float(np.average(classes[index] == y, weights=sample_weight))
+    labels = np.searchsorted(classes, y)
+    if not np.array_equal(np.unique(labels), np.arange(classes.size)):
+        return None  # a class missing from the held-out rows, or unknown to fit
+    if not np.array_equal(classes[labels], y):
+        return None
+    eps = np.finfo(np.float64).eps
+    proba = fit._loss().probabilities(Z)
+    if classes.size == 2:  # the scorer takes the positive class's, as 1 - p, p
+        proba[:, 0] = 1 - proba[:, 1]
+    proba = np.clip(proba, eps, 1 - eps)
+    losses = -np.log(proba[np.arange(labels.size), labels])
+    return -float(np.average(losses, weights=sample_weight))
 
 
 def _with_intercept(coef, intercept, fit_intercept):

@@ -140,6 +140,13 @@ def newton_cost(objective):
     ``X``, whose blocks are taken in one batched product, costs what its
     calls do: one.
     """
+    return 5 + 3 * refresh_cost(objective)
+
+
+def refresh_cost(objective):
+    """A refresh of Newton's curvature, in L-BFGS iterations (the passes
+    over ``X`` of a gradient; a Newton iteration takes as many): ``q / (4 *
+    GRAM_SPEEDUP)``, at least one, as :func:`newton_cost` counts it."""
     design, k = objective.design, objective.Y.shape[1]
     n = design.n_samples
     per_row = design.entries_per_row + 1
@@ -147,9 +154,8 @@ def newton_cost(objective):
     blocks = (k + 1) / 2 if objective.loss.coupled else 1.0
     single = 0.5 if objective.curvature_single and rows < 1 and k > 1 else 1.0
     if design.batched(blocks * k):
-        return 5 + 3 * 1.0
-    work = per_row * blocks * rows * single / (4 * GRAM_SPEEDUP)
-    return 5 + 3 * max(1.0, work)
+        return 1.0
+    return max(1.0, per_row * blocks * rows * single / (4 * GRAM_SPEEDUP))
 
 
 def auto_solver(objective, *, learning_rate, l1_method="proximal", working_sets=True):

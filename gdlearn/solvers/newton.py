@@ -9,17 +9,32 @@ constant ``t = learning_rate`` when one is given. ``P`` is the exact Hessian
 for the squared error, so one unit step solves least squares. For
 cross-entropy it is recomputed at the current point only when the last step
 made poor progress (it had to be shortened, or the gradient fell by less
-than a factor 4); otherwise the previous ``P`` is kept as a fixed
-preconditioner. With ``P`` refreshed at every iteration this would be
-Newton's method exactly.
+than a factor 4), or when the steps of the kept ``P`` converge so slowly
+(the last gradient ratio ``r``) that reaching the stopping threshold would
+take more iterations, :math:`\\log(g / \\tau) / \\log(1 / r)`, than a refresh
+(:func:`~gdlearn.solvers.refresh_cost`) and two more; otherwise the
+previous ``P`` is kept as a fixed preconditioner. With ``P`` refreshed at
+every iteration this would be Newton's method exactly.
+
+The data part of ``P`` depends on ``V`` only through ``Z``: where no raw
+prediction moved by more than ``SETTLED_MOVE`` since ``P`` was formed, a
+refresh would form the same matrix. A unit step of such a ``P`` that fails
+to bring the gradient down is in the rounding noise: with the gradient test
+met, the fit has converged (the step it would take next, the distance
+estimate, is rounding too). Along a path of penalties (the CV estimators'
+folds) the last ``P``'s data part is carried to the next penalty's fit
+(:class:`Carried`), which starts where the last one stopped: only the L2
+diagonal and the coordinates' scale change, and the first step is taken
+without a refresh.
 
 An iteration reads ``X`` once for the raw predictions ``Z`` of the trial
 point, once for the gradient, and a third time (with ``q`` times the work)
 when it refreshes ``P``. A trial step that is cut short costs another pass
-for its ``Z``; the unit step is taken at almost every iteration, and so only
-one array of ``Z``'s size lives through the iteration (beside the targets
-and the loss's derivative): with many classes those arrays are the largest
-the fit makes.
+for its ``Z``; the unit step is taken at almost every iteration, and so
+besides the ``Z`` that ``P`` was formed at (a reference, kept to tell how
+far the predictions moved since), only one array of ``Z``'s size lives
+through the iteration (beside the targets and the loss's derivative): with
+many classes those arrays are the largest the fit makes.
 
 With an L1 part the steps are orthant-wise (Andrew and Gao's OWL-QN, with
 the exact curvature in place of L-BFGS's): the gradient is replaced by the
@@ -36,10 +51,13 @@ steps are Newton's on the free coefficients.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .._array_api import any_nonzero, astype, max_abs, vdot
+import numpy as np
+
+from .._array_api import any_nonzero, astype, max_abs, namespace, vdot
 from ._linalg import factor, orthant_step, solve, stop_at_zero
 from ._template import Outcome, Solver, diverged, divergence_error, relative_distance
 
@@ -50,6 +68,11 @@ if TYPE_CHECKING:
 
 #: The smallest fraction of the unit step the line search tries.
 SMALLEST_STEP = 1e-20
+#: Raw predictions that moved by at most this much since ``P`` was formed
+#: leave it exact to about this relative error (the logistic and softmax
+#: curvatures change by a factor of at most :math:`e^{2 \delta}` where ``z``
+#: moves by ``delta``): a refresh there would form the same ``P``.
+SETTLED_MOVE = 1e-8
 
 
 class Newton(Solver):
@@ -73,6 +96,11 @@ class Newton(Solver):
         s.curvature, s.refresh = None, True  # P's factors (P itself with L1)
         s.factors = {}  # with L1: P_FF's factors by free set, for this P
         s.next, s.poor = None, False  # the step kept from the distance's test
+        s.P, s.Z_built = None, None  # P kept to carry; the Z it was formed at
+        s.cost, s.fresh_ratio = None, None  # a refresh's cost; a fresh P's progress
+        carried = getattr(objective, "carried_curvature", None)
+        if carried is not None and carried.fits(objective):
+            self._install(s, carried.at(objective), carried.Z)
         self._at(s, F, grad, noise)
         return s
 
@@ -115,23 +143,69 @@ class Newton(Solver):
         grad, noise = objective.smooth_gradient(trial)
         self._at(s, F_new, grad, noise)
         poor = t < 1 or s.measure > 0.25 * previous
-        if poor and fresh and s.poor:  # an estimated curvature that fails twice
+        settled = poor and t == 1 and self._in_noise(s)
+        if poor and fresh and s.poor and not settled:  # an estimate that fails twice
             exact_curvature(objective)
         s.poor = poor and fresh
-        s.refresh = not objective.constant_curvature and poor
-        distance = self.distance(s)
+        if fresh:
+            s.fresh_ratio = s.measure / previous if previous else 0.0
+        slow = not (poor or fresh) and self._slow(s, previous)
+        s.refresh = not objective.constant_curvature and (poor or slow)
+        s.next = None
+        distance = 0.0 if settled else self.distance(s)
         out = Outcome(s.value, s.measure, t, F_prev - s.value, noise_prev, s.Z)
         out.distance = distance
         return out
 
     @staticmethod
-    def _curvature(s: SimpleNamespace) -> None:
+    def _in_noise(s: SimpleNamespace) -> bool:
+        """Whether the gradient test passes at a point where ``P`` is exact
+        to rounding (no raw prediction moved by more than ``SETTLED_MOVE``
+        since it was formed): a unit step that made poor progress there was
+        rounding's, and the next would be too."""
+        objective = s.objective
+        if objective.constant_curvature or s.Z_built is None:
+            return False
+        if not s.measure <= s.threshold(s.value):
+            return False
+        return max_abs(s.Z - s.Z_built) <= SETTLED_MOVE
+
+    @staticmethod
+    def _slow(s: SimpleNamespace, previous: float) -> bool:
+        """Whether the kept ``P``'s steps, converging by the gradient ratio of
+        the last one, would take more iterations to reach the threshold than
+        a refresh and the steps after it: two (Newton's, in their quadratic
+        phase: the last fresh ``P`` brought the gradient down tenfold or
+        more), or else as many as the last fresh ``P``'s ratio takes (a
+        fresh ``P`` that brings no faster progress, where the curvature is
+        nearly singular, is not worth forming)."""
+        if s.objective.constant_curvature or not 0 < s.measure < previous:
+            return False
+        target = s.threshold(s.value)
+        if not s.measure > target:
+            return False
+        if s.cost is None:
+            from . import refresh_cost  # the package's cost model
+
+            s.cost = refresh_cost(s.objective)
+        gap = math.log(s.measure / target)
+        fresh = 2.0
+        if s.fresh_ratio is not None and s.fresh_ratio > 0.1:
+            fresh = max(fresh, gap / math.log(1 / min(s.fresh_ratio, 0.5)))
+        return gap / math.log(previous / s.measure) > s.cost + fresh
+
+    def _curvature(self, s: SimpleNamespace) -> None:
         """``P`` at ``s.V`` (its factors without L1), due for no refresh."""
-        s.curvature, s.factors = None, {}  # the old ones go before the new
-        P = s.objective.curvature_matrices(s.Z)
+        s.curvature, s.factors, s.P = None, {}, None  # the old ones go before the new
+        self._install(s, s.objective.curvature_matrices(s.Z), s.Z)
+
+    @staticmethod
+    def _install(s: SimpleNamespace, P: Array, Z: Array) -> None:
+        """``P`` (formed at the raw predictions ``Z``) as the curvature."""
         has_l1 = s.objective.has_l1
         s.size, s.curvature, s.refresh = P.shape[1], P if has_l1 else factor(P), False
-        del P
+        s.Z_built, s.factors = Z, {}
+        s.P = P if getattr(s.objective, "carry_curvature", False) else None
 
     @staticmethod
     def _direction(s: SimpleNamespace) -> tuple[Array, Array | None]:
@@ -152,6 +226,83 @@ class Newton(Solver):
             self._curvature(s)  # formed here, at s.V: no refresh due
         s.next = self._direction(s)
         return relative_distance(s.objective, s.V, s.next[0])
+
+    def finalize(self, s: SimpleNamespace) -> Array:
+        """``s.V``; where the objective asks for it (``carry_curvature``, a
+        path's fits), the last ``P`` kept on it for the next fit."""
+        if s.P is not None:
+            s.objective.carried_curvature = Carried.of(s.objective, s.P, s.Z_built)
+        return s.V
+
+
+@dataclass
+class Carried:
+    r"""The data part of a curvature ``P`` formed at raw predictions ``Z``,
+    for the next fit on the same data with another L2 strength (a path):
+    :meth:`at` gives that fit's ``P`` at the same ``Z``, the coordinates'
+    scale ``s`` changed and the ridge :math:`\lambda_2 s^2` replaced, without
+    reading ``X``. For NumPy data."""
+
+    X: Any
+    Y: Any
+    offset: Array
+    scale: Array
+    intercept_scale: float
+    ridge: Array
+    P: Array
+    Z: Array
+
+    @classmethod
+    def of(cls, objective: Objective, P: Array, Z: Array) -> Carried | None:
+        design = objective.design
+        if namespace(P) is not np:
+            return None
+        return cls(
+            design.X,
+            objective.Y,
+            design.offset,
+            design.scale,
+            design.intercept_scale,
+            _ridge(objective, P.shape[1]),
+            P,
+            Z,
+        )
+
+    def fits(self, objective: Objective) -> bool:
+        """Whether ``objective`` has this one's data, targets and offsets."""
+        design = objective.design
+        return (
+            design.X is self.X
+            and objective.Y is self.Y
+            and design.intercept_scale == self.intercept_scale
+            and design.scale.shape == self.scale.shape
+            and bool(np.array_equal(design.offset, self.offset))
+        )
+
+    def at(self, objective: Objective) -> Array:
+        """``P`` in ``objective``'s coordinates and with its L2 strength."""
+        design, m = objective.design, self.P.shape[1]
+        p, q = design.n_features, design.n_columns
+        ratio = np.ones(q)
+        old = np.asarray(self.scale, dtype=np.float64)
+        ratio[:p] = np.where(old > 0, design.scale / np.where(old > 0, old, 1.0), 0.0)
+        ratio = np.tile(ratio, m // q)
+        data = self.P - self.ridge[None, :, None] * np.eye(m)[None, ...]
+        ridge = _ridge(objective, m)
+        return data * ratio[None, :, None] * ratio[None, None, :] + ridge[
+            None, :, None
+        ] * np.eye(m)
+
+
+def _ridge(objective: Objective, m: int) -> Array:
+    r"""The L2 part of the curvature's diagonal, :math:`\lambda_2 s^2` on the
+    coefficients (0 on the intercept), for blocks of order ``m`` (``q``,
+    or ``k q`` for the softmax's coupled block)."""
+    design = objective.design
+    p, q = design.n_features, design.n_columns
+    ridge = np.zeros(q)
+    ridge[:p] = objective.l2.alpha * np.asarray(design.scale, dtype=np.float64) ** 2
+    return np.tile(ridge, m // q)
 
 
 def exact_curvature(objective: Objective) -> bool:
