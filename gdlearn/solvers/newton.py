@@ -19,9 +19,10 @@ every iteration this would be Newton's method exactly.
 The data part of ``P`` depends on ``V`` only through ``Z``: where no raw
 prediction moved by more than ``SETTLED_MOVE`` since ``P`` was formed, a
 refresh would form the same matrix. A unit step of such a ``P`` that fails
-to bring the gradient down is in the rounding noise: with the gradient test
-met, the fit has converged (the step it would take next, the distance
-estimate, is rounding too). Along a path of penalties (the CV estimators'
+to bring the gradient down is in the rounding noise, and so is one of any
+``P`` that changed the objective by no more than its rounding noise: with
+the gradient test met, the fit has converged there (the step it would take
+next, the distance estimate, is rounding too). Along a path of penalties (the CV estimators'
 folds) the last ``P``'s data part is carried to the next penalty's fit
 (:class:`Carried`), which starts where the last one stopped: only the L2
 diagonal and the coordinates' scale change, and the first step is taken
@@ -143,7 +144,8 @@ class Newton(Solver):
         grad, noise = objective.smooth_gradient(trial)
         self._at(s, F_new, grad, noise)
         poor = t < 1 or s.measure > 0.25 * previous
-        settled = poor and t == 1 and self._in_noise(s)
+        change = abs(F_prev - s.value) <= max(noise_prev, s.noise)
+        settled = poor and t == 1 and self._in_noise(s, change)
         if poor and fresh and s.poor and not settled:  # an estimate that fails twice
             exact_curvature(objective)
         s.poor = poor and fresh
@@ -158,17 +160,19 @@ class Newton(Solver):
         return out
 
     @staticmethod
-    def _in_noise(s: SimpleNamespace) -> bool:
-        """Whether the gradient test passes at a point where ``P`` is exact
-        to rounding (no raw prediction moved by more than ``SETTLED_MOVE``
-        since it was formed): a unit step that made poor progress there was
-        rounding's, and the next would be too."""
+    def _in_noise(s: SimpleNamespace, unseen: bool) -> bool:
+        """Whether the gradient test passes where the last unit step, which
+        made poor progress, was rounding's: it changed the objective by no
+        more than the value's rounding noise (``unseen``), or ``P`` is exact
+        to rounding there (no raw prediction moved by more than
+        ``SETTLED_MOVE`` since it was formed). The next step would be
+        rounding's too."""
         objective = s.objective
         if objective.constant_curvature or s.Z_built is None:
             return False
         if not s.measure <= s.threshold(s.value):
             return False
-        return max_abs(s.Z - s.Z_built) <= SETTLED_MOVE
+        return unseen or max_abs(s.Z - s.Z_built) <= SETTLED_MOVE
 
     @staticmethod
     def _slow(s: SimpleNamespace, previous: float) -> bool:
