@@ -148,10 +148,25 @@ class BinaryCrossEntropy:
 
     def value_and_gradient(self, Y: Array, Z: Array) -> tuple[Array, Array]:
         """``(pointwise(Y, Z), gradient(Y, Z))``, each updated in place (the
-        fewest arrays of ``Z``'s size alive at once)."""
-        values = softplus(Z)
-        values -= Y * Z
-        dloss = _expit(Z)
+        fewest arrays of ``Z``'s size alive at once). On NumPy both from one
+        :math:`e = e^{-|z|}`: :math:`(\\max(z, 0) - y z) + \\log(1 + e)`
+        (the bracket exact for 0/1 targets, so that a tiny loss is not
+        lost beside ``z``) and
+        :math:`\\sigma(z) = 1 / (1 + e)` for :math:`z \\ge 0`, :math:`e / (1 +
+        e)` below."""
+        if not isinstance(Z, np.ndarray):
+            values = softplus(Z)
+            values -= Y * Z
+            dloss = _expit(Z)
+            dloss -= Y
+            return values[:, 0], dloss
+        e = np.exp(-np.abs(Z))
+        values = np.maximum(Z, 0.0)
+        values -= Y * Z  # exact for 0/1 targets: max(-z, 0) or max(z, 0)
+        values += np.log1p(e)
+        dloss = np.add(e, 1.0)
+        np.divide(1.0, dloss, out=dloss)
+        np.multiply(dloss, e, out=dloss, where=Z < 0)
         dloss -= Y
         return values[:, 0], dloss
 

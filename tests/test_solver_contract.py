@@ -512,7 +512,9 @@ def smooth_gradient(objective, V):
 
 def scipy_minimum(objective):
     """The minimum by L-BFGS-B on the objective's value and gradient, to gtol
-    1e-12; an L1 part by the split :math:`V = V^+ - V^-` with both parts
+    1e-12 (restarted from where it stops on an unchanged value, which the
+    rounding of the value decides, until stationary to 1e-11); an L1 part by
+    the split :math:`V = V^+ - V^-` with both parts
     nonnegative, where it is linear, :math:`c^\\top (V^+ + V^-)`."""
     shape, p = objective.zeros().shape, objective.n_features
     size = int(np.prod(shape))
@@ -538,15 +540,15 @@ def scipy_minimum(objective):
         x0 = np.zeros(2 * size)
         half = [(0, None) if f else (None, None) for f in penalized.ravel()]
         bounds = half + half
-    res = scipy_minimize(
-        fun,
-        x0,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options=dict(gtol=1e-12, ftol=0.0, maxiter=100_000, maxcor=20),
-    )
-    x = res.x if not objective.has_l1 else res.x[:size] - res.x[size:]
+    options = dict(gtol=1e-12, ftol=0.0, maxiter=100_000, maxcor=20)
+    for _ in range(4):  # L-BFGS-B also stops where a step leaves f unchanged
+        res = scipy_minimize(
+            fun, x0, jac=True, method="L-BFGS-B", bounds=bounds, options=options
+        )
+        x0 = res.x  # restarted there, with a fresh memory, until stationary
+        x = res.x if not objective.has_l1 else res.x[:size] - res.x[size:]
+        if stationarity(objective, x.reshape(shape)) <= 1e-11:
+            break
     return x.reshape(shape)
 
 
