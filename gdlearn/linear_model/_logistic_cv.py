@@ -385,10 +385,10 @@ def held_out_score(scoring, fit, X, y, sample_weight):
         index = (Z[:, 0] > 0).astype(np.int64) if Z.shape[1] == 1 else Z.argmax(1)
         return float(np.average(classes[index] == y, weights=sample_weight))
     labels = np.searchsorted(classes, y)
-    if not np.array_equal(np.unique(labels), np.arange(classes.size)):
-        return None  # a class missing from the held-out rows, or unknown to fit
-    if not np.array_equal(classes[labels], y):
-        return None
+    if np.any(labels >= classes.size) or not np.array_equal(classes[labels], y):
+        return None  # a class unknown to the fit
+    if not np.all(np.bincount(labels, minlength=classes.size)):
+        return None  # a class missing from the held-out rows
     eps = np.finfo(np.float64).eps
     proba = fit._loss().probabilities(Z)
     if classes.size == 2:  # the scorer takes the positive class's, as 1 - p, p

@@ -99,6 +99,7 @@ class Newton(Solver):
         s.next, s.poor = None, False  # the step kept from the distance's test
         s.P, s.Z_built = None, None  # P kept to carry; the Z it was formed at
         s.cost, s.fresh_ratio = None, None  # a refresh's cost; a fresh P's progress
+        s.distance = math.inf  # the last step's estimate of the distance
         carried = getattr(objective, "carried_curvature", None)
         if carried is not None and carried.fits(objective):
             self._install(s, carried.at(objective), carried.Z)
@@ -144,8 +145,8 @@ class Newton(Solver):
         grad, noise = objective.smooth_gradient(trial)
         self._at(s, F_new, grad, noise)
         poor = t < 1 or s.measure > 0.25 * previous
-        change = abs(F_prev - s.value) <= max(noise_prev, s.noise)
-        settled = poor and t == 1 and self._in_noise(s, change)
+        unseen = abs(F_prev - s.value) <= max(noise_prev, s.noise)
+        settled = poor and t == 1 and self._in_noise(s, unseen)
         if poor and fresh and s.poor and not settled:  # an estimate that fails twice
             exact_curvature(objective)
         s.poor = poor and fresh
@@ -153,8 +154,13 @@ class Newton(Solver):
             s.fresh_ratio = s.measure / previous if previous else 0.0
         slow = not (poor or fresh) and self._slow(s, previous)
         s.refresh = not objective.constant_curvature and (poor or slow)
-        s.next = None
-        distance = 0.0 if settled else self.distance(s)
+        s.next, last = None, s.distance
+        s.distance = distance = 0.0 if settled else self.distance(s)
+        if unseen and t == 1 and last < distance < math.inf and not fresh:
+            # a step the objective cannot see, and the next one no shorter:
+            # the steps are rounding's, in a direction the objective cannot
+            # resolve (more iterations only move the coefficients at random)
+            distance = 0.0
         out = Outcome(s.value, s.measure, t, F_prev - s.value, noise_prev, s.Z)
         out.distance = distance
         return out
