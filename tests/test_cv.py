@@ -336,3 +336,120 @@ def test_gram_fold_path_is_newton_fold_path(weighted, positive, sparse):
     assert relative(np.array(c1), np.array(c2)) < 1e-8
     assert relative(np.array(b1), np.array(b2)) < 1e-8
     assert relative(s1, s2) < 1e-10
+
+
+@pytest.mark.parametrize(
+    "data", [lambda: scaled(load_breast_cancer), lambda: scaled(load_wine)]
+)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("C", [1e-3, 1.0, 1e4])
+def test_held_out_score_is_the_scorers(data, weighted, sparse, C):
+    from sklearn.base import ClassifierMixin
+    from sklearn.metrics import get_scorer
+
+    from gdlearn.linear_model._logistic_cv import held_out_score
+
+    X, y = data()
+    fit = LogisticRegressionGD(C=C).fit(X[::2], y[::2])
+    X_test, y_test = X[1::2], y[1::2]
+    X_test = csr_matrix(X_test) if sparse else X_test
+    sw = weights(len(y_test)) if weighted else None
+    kwargs = {} if sw is None else {"sample_weight": sw}
+    accuracy = ClassifierMixin.score(fit, X_test, y_test, **kwargs)
+    log_loss = get_scorer("neg_log_loss")(fit, X_test, y_test, **kwargs)
+    assert held_out_score(None, fit, X_test, y_test, sw) == accuracy
+    ours = held_out_score("neg_log_loss", fit, X_test, y_test, sw)
+    assert ours == pytest.approx(log_loss, rel=1e-14, abs=0)
+    # other scorings, and held-out rows short of a class, go to the scorer
+    assert held_out_score("accuracy", fit, X_test, y_test, sw) is None
+    some = y_test != fit.classes_[0]
+    assert held_out_score("neg_log_loss", fit, X_test[some], y_test[some], None) is None
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("l1_ratio", [0.0, 0.5])
+def test_carried_curvature_is_the_curvature_at_the_new_penalty(classes, l1_ratio):
+    from gdlearn._compat import validate_params
+    from gdlearn.solvers.newton import Carried
+
+    X, y = make_classification(
+        300, 6, n_informative=4, n_classes=classes, random_state=0
+    )
+    X = X * [1.0, 10.0, 0.1, 1.0, 3.0, 1.0] + 2.0  # scales the C changes
+    fit = LogisticRegressionGD(C=0.01, l1_ratio=l1_ratio)
+    validate_params(fit)
+    problem = fit._setup(X, y, None)
+    before = problem.objective
+    V = before.from_coef(*[np.asarray(a) for a in _random_coef(before)])
+    Z = before.raw(V)
+    carried = Carried.of(before, before.curvature_matrices(Z), Z)
+    if classes > 2:  # the softmax's block, shifted by a penalty's level
+        assert carried is None
+        return
+    fit.C = 100.0
+    after = fit._setup(X, y, None, problem).objective
+    assert carried.fits(after) and not np.allclose(
+        after.design.scale, before.design.scale
+    )
+    expected = after.curvature_matrices(Z)
+    np.testing.assert_allclose(
+        carried.at(after), expected, rtol=1e-12, atol=1e-13 * np.abs(expected).max()
+    )
+    other = LogisticRegressionGD(C=100.0, l1_ratio=l1_ratio)
+    validate_params(other)
+    assert not carried.fits(other._setup(X.copy(), y, None).objective)
+
+
+def _random_coef(objective):
+    rng = np.random.RandomState(0)
+    p, k = objective.n_features, objective.Y.shape[1]
+    return rng.normal(size=(p, k)) * 0.3, rng.normal(size=k)
+
+
+def test_path_fits_start_from_the_carried_curvature():
+    from gdlearn.solvers import newton
+
+    X, y = scaled(load_breast_cancer)
+    started = []
+    original = newton.Newton.setup
+
+    def setup(self, objective, V0):
+        s = original(self, objective, V0)
+        started.append(s.curvature is not None)  # a curvature before any refresh
+        return s
+
+    Cs = np.logspace(-3, 3, 7)
+    newton.Newton.setup = setup
+    try:
+        _, coefs, _ = regularization_path(LogisticRegressionGD(tol=1e-12), X, y, Cs=Cs)
+        LogisticRegressionGD(tol=1e-12).fit(X, y)  # a single fit carries nothing
+    finally:
+        newton.Newton.setup = original
+    assert started == [False] + [True] * (len(Cs) - 1) + [False]
+    for j, C in enumerate(Cs):
+        ref = sk.LogisticRegression(
+            C=C, solver="newton-cholesky", tol=1e-14, max_iter=1000
+        ).fit(X, y)
+        assert relative(coefs[..., j], ref.coef_) < 1e-8
+
+
+@pytest.mark.parametrize("C", [1e2, 1e4])
+def test_weak_penalty_on_redundant_features_converges_to_the_minimum(C):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    # 2 redundant features: a nearly flat direction where the last steps
+    # are rounding's, which stops the fit rather than the stall rule
+    X, y = make_classification(4000, 12, n_informative=5, random_state=0)
+    ref = sk.LogisticRegression(
+        C=C, solver="newton-cholesky", tol=1e-14, max_iter=1000
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        gd = LogisticRegressionGD(C=C, tol=1e-12).fit(X, y)
+    np.testing.assert_allclose(
+        gd.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-9
+    )
+    assert relative(gd.coef_, ref.coef_) < 1e-6

@@ -19,14 +19,15 @@ every iteration this would be Newton's method exactly.
 The data part of ``P`` depends on ``V`` only through ``Z``: where no raw
 prediction moved by more than ``SETTLED_MOVE`` since ``P`` was formed, a
 refresh would form the same matrix. A unit step of such a ``P`` that fails
-to bring the gradient down is in the rounding noise, and so is one of any
-``P`` that changed the objective by no more than its rounding noise: with
-the gradient test met, the fit has converged there (the step it would take
-next, the distance estimate, is rounding too). Along a path of penalties (the CV estimators'
-folds) the last ``P``'s data part is carried to the next penalty's fit
-(:class:`Carried`), which starts where the last one stopped: only the L2
-diagonal and the coordinates' scale change, and the first step is taken
-without a refresh.
+to bring the gradient down is in the rounding noise, and so is a unit step
+of any ``P`` that changed the objective by no more than its rounding noise
+and either made poor progress or left the next step no shorter: with the
+gradient test met, the fit has converged there (the step it would take
+next, the distance estimate, is rounding too). Along a path of penalties
+(the CV estimators' folds) the last ``P``'s data part is carried to the
+next penalty's fit (:class:`Carried`), which starts where the last one
+stopped: only the L2 diagonal and the coordinates' scale change, and the
+first step is taken without a refresh.
 
 An iteration reads ``X`` once for the raw predictions ``Z`` of the trial
 point, once for the gradient, and a third time (with ``q`` times the work)
@@ -251,7 +252,9 @@ class Carried:
     for the next fit on the same data with another L2 strength (a path):
     :meth:`at` gives that fit's ``P`` at the same ``Z``, the coordinates'
     scale ``s`` changed and the ridge :math:`\lambda_2 s^2` replaced, without
-    reading ``X``. For NumPy data."""
+    reading ``X``. For NumPy data and losses whose outputs are not coupled
+    (the softmax's one block holds a shift that depends on the penalty,
+    :func:`gdlearn._curvature.curvature_matrices`)."""
 
     X: Any
     Y: Any
@@ -265,8 +268,8 @@ class Carried:
     @classmethod
     def of(cls, objective: Objective, P: Array, Z: Array) -> Carried | None:
         design = objective.design
-        if namespace(P) is not np:
-            return None
+        if namespace(P) is not np or objective.loss.coupled:
+            return None  # the softmax's block also carries a shift (_couple)
         return cls(
             design.X,
             objective.Y,
