@@ -2,7 +2,7 @@
 active sets, each warm-started from the last.
 
 For the squared error the smooth part of a fold's problem is a fixed
-quadratic: with the :func:`gdlearn._path.compressed` rows ``(R, z)`` of the
+quadratic: with the :func:`compressed` rows ``(R, z)`` of the
 fold (``r`` rows) and :math:`Q = R^\\top R / r`, :math:`c = R^\\top z / r`,
 each point of the path minimizes
 
@@ -33,6 +33,7 @@ penalty's solution a step or two suffice.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.linalg import get_lapack_funcs
 
 #: A zero coefficient joins the active set when its gradient beats the L1
@@ -157,3 +158,54 @@ def _step_to(w, u, theta):
     # rounding may carry a coefficient a hair across zero: it stops there
     w[(w * theta < 0)] = 0.0
     return False
+
+
+def _centred_gram(X, Yc, sw, x_mean, unweighted):
+    r"""``(G, g)`` of :func:`compressed`: :math:`X_c^\top S X_c` and
+    :math:`X_c^\top S Y_c` for centred targets ``Yc``. Dense ``X`` is
+    centred (a copy); sparse ``X`` stays sparse, its Gram corrected by
+    :math:`-\sum s\, \bar x \bar x^\top` (and :math:`X_c^\top S Y_c =
+    X^\top S Y_c`, as :math:`\sum_i s_i Y_{c,i} = 0`)."""
+    if sp.issparse(X):
+        X = sp.csr_array(X, dtype=np.float64)
+        Xw = X if unweighted else sp.csr_array(X.multiply(sw[:, None]))
+        gram = (X.T @ Xw).toarray() - sw.sum() * np.outer(x_mean, x_mean)
+        return gram, Xw.T @ Yc
+    Xc = np.asarray(X, dtype=np.float64) - x_mean
+    # unweighted: the Gram of Xc itself, without a weighted copy of it
+    Xw = Xc if unweighted else sw[:, None] * Xc
+    return Xc.T @ Xw, Xw.T @ Yc
+
+
+def compressed(X, y, sample_weight, fit_intercept):
+    r"""Rows ``(R, z)`` with :math:`\lVert z - R w \rVert^2 = \sum_i s_i
+    (y_i - b - x_i^\top w)^2 + c` at the optimal ``b``, for every ``w``.
+
+    With the weighted, centred Gram :math:`G = X_c^\top S X_c = V \Lambda
+    V^\top` and :math:`g = X_c^\top S y_c`: :math:`R = \Lambda_+^{1/2}
+    V_+^\top`, :math:`z = \Lambda_+^{-1/2} V_+^\top g` over the positive
+    eigenvalues (``g`` has no part along the others). A squared-error fit on
+    ``(R, z)`` without intercept has the fit's minimizer once the L1 and L2
+    strengths of a data term divided by :math:`\sum s` are multiplied by
+    ``scale`` :math:`= \sum s / r` (``r`` rows of ``R``); RidgeGD's
+    ``alpha``, beside an undivided sum, stays as it is. Returns ``R, z,
+    (x_mean, y_mean), scale``; the intercept is ``y_mean - coef @ x_mean``.
+    """
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    if fit_intercept:
+        x_mean, y_mean = np.asarray(X.T @ sw).ravel() / sw.sum(), sw @ Y / sw.sum()
+    gram, g = _centred_gram(X, Y - y_mean, sw, x_mean, sample_weight is None)
+    values, vectors = np.linalg.eigh(gram)
+    keep = values > values.max(initial=0.0) * X.shape[1] * np.finfo(np.float64).eps
+    root = np.sqrt(values[keep])
+    R = root[:, None] * vectors[:, keep].T
+    z = (vectors[:, keep].T @ g) / root[:, None]
+    z = z[:, 0] if np.ndim(y) == 1 else z
+    return (
+        R,
+        z,
+        (x_mean, y_mean if np.ndim(y) > 1 else y_mean[0]),
+        sw.sum() / R.shape[0],
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 import warnings
 from numbers import Integral
+from types import SimpleNamespace
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +26,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._compat import validate_params
 from ._dask import is_dask_array
-from ._gram_path import enet_gram_path, gram_problem
+from ._gram_path import compressed, enet_gram_path, gram_problem
 from ._validation import check_sample_weight
 
 __all__ = ["alpha_grid", "regularization_path"]
@@ -257,11 +258,35 @@ def _gram_fits_in(X):
     return not sp.issparse(X) or X.shape[1] <= SPARSE_GRAM_FEATURES
 
 
-def fold_path(estimator, param, grid, X, y, sample_weight, train, test, score):
+def fold_data(estimator, param, X, y, sample_weight, train, test):
+    """One fold's rows for :func:`fold_path`, shared by every estimator of
+    the fold (a CV estimator's ``l1_ratio`` values): the held-out rows and
+    weights, and the training rows, :func:`compressed` where
+    :func:`fold_path` fits on them (``shift``, ``scale``: their means and
+    units; None otherwise), once per fold."""
+    sw = None if sample_weight is None else sample_weight[train]
+    data = SimpleNamespace(
+        X_test=X[test], y_test=y[test], X_train=X[train], y_train=y[train], sw=sw,
+        sw_test=None if sample_weight is None else sample_weight[test],
+        shift=None, scale=None, fit_intercept=None,
+    )  # fmt: skip
+    if param == "alpha" and data.X_train.shape[0] > X.shape[1] and _gram_fits_in(X):
+        data.fit_intercept = estimator.get_params()["fit_intercept"]
+        data.X_train, data.y_train, data.shift, data.scale = compressed(
+            data.X_train, data.y_train, sw, data.fit_intercept
+        )
+        data.sw = None
+    return data
+
+
+def fold_path(
+    estimator, param, grid, X, y, sample_weight, train, test, score, data=None
+):
     """Fit one fold along ``grid`` (:func:`_fit_along` on the ``train``
     rows) and ``score(fit, X_test, y_test, sw_test)`` each fit on the ``test``
     rows. Returns ``(scores, coefs, intercepts, n_iters, seconds)``, the
-    first four in the grid's order.
+    first four in the grid's order. ``data``: the fold's :func:`fold_data`,
+    taken for another estimator on the same fold.
 
     A squared-error fold with more rows than features (sparse ones up to
     :data:`SPARSE_GRAM_FEATURES` features) is fitted on :func:`compressed`
@@ -269,18 +294,17 @@ def fold_path(estimator, param, grid, X, y, sample_weight, train, test, score):
     means), as scikit-learn's coordinate descent uses the Gram matrix: one
     pass over the fold's rows in all."""
     start = time.perf_counter()
-    sw = None if sample_weight is None else sample_weight[train]
-    sw_test = None if sample_weight is None else sample_weight[test]
-    X_test, y_test = X[test], y[test]
-    X_train, y_train = X[train], y[train]
-    scores, shift, gram = np.empty(len(grid)), None, None
-    if param == "alpha" and X_train.shape[0] > X.shape[1] and _gram_fits_in(X):
-        fit_intercept = estimator.get_params()["fit_intercept"]
-        X_train, y_train, shift, scale = compressed(X_train, y_train, sw, fit_intercept)
+    fit_intercept = estimator.get_params().get("fit_intercept")
+    if data is None or data.shift is not None and data.fit_intercept != fit_intercept:
+        data = fold_data(estimator, param, X, y, sample_weight, train, test)
+    X_train, y_train, sw = data.X_train, data.y_train, data.sw
+    X_test, y_test, sw_test, shift = data.X_test, data.y_test, data.sw_test, data.shift
+    scores, gram = np.empty(len(grid)), None
+    if shift is not None:
         if "l1_ratio" in estimator.get_params() or hasattr(estimator, "l1_method"):
-            grid = np.asarray(grid) * scale  # L1 and L2 in the data term's units
+            grid = np.asarray(grid) * data.scale  # L1 and L2 in the data term's units
             gram = estimator.solver == "auto" and np.ndim(y_train) == 1
-        estimator, sw = clone(estimator).set_params(fit_intercept=False), None
+        estimator = clone(estimator).set_params(fit_intercept=False)
     intercepts = [None] * len(grid)
 
     def visit(fit, index):
@@ -333,57 +357,6 @@ def _gram_fits(estimator, grid, R, z, visit):
     return coefs, n_iters
 
 
-def _centred_gram(X, Yc, sw, x_mean, unweighted):
-    r"""``(G, g)`` of :func:`compressed`: :math:`X_c^\top S X_c` and
-    :math:`X_c^\top S Y_c` for centred targets ``Yc``. Dense ``X`` is
-    centred (a copy); sparse ``X`` stays sparse, its Gram corrected by
-    :math:`-\sum s\, \bar x \bar x^\top` (and :math:`X_c^\top S Y_c =
-    X^\top S Y_c`, as :math:`\sum_i s_i Y_{c,i} = 0`)."""
-    if sp.issparse(X):
-        X = sp.csr_array(X, dtype=np.float64)
-        Xw = X if unweighted else sp.csr_array(X.multiply(sw[:, None]))
-        gram = (X.T @ Xw).toarray() - sw.sum() * np.outer(x_mean, x_mean)
-        return gram, Xw.T @ Yc
-    Xc = np.asarray(X, dtype=np.float64) - x_mean
-    # unweighted: the Gram of Xc itself, without a weighted copy of it
-    Xw = Xc if unweighted else sw[:, None] * Xc
-    return Xc.T @ Xw, Xw.T @ Yc
-
-
-def compressed(X, y, sample_weight, fit_intercept):
-    r"""Rows ``(R, z)`` with :math:`\lVert z - R w \rVert^2 = \sum_i s_i
-    (y_i - b - x_i^\top w)^2 + c` at the optimal ``b``, for every ``w``.
-
-    With the weighted, centred Gram :math:`G = X_c^\top S X_c = V \Lambda
-    V^\top` and :math:`g = X_c^\top S y_c`: :math:`R = \Lambda_+^{1/2}
-    V_+^\top`, :math:`z = \Lambda_+^{-1/2} V_+^\top g` over the positive
-    eigenvalues (``g`` has no part along the others). A squared-error fit on
-    ``(R, z)`` without intercept has the fit's minimizer once the L1 and L2
-    strengths of a data term divided by :math:`\sum s` are multiplied by
-    ``scale`` :math:`= \sum s / r` (``r`` rows of ``R``); RidgeGD's
-    ``alpha``, beside an undivided sum, stays as it is. Returns ``R, z,
-    (x_mean, y_mean), scale``; the intercept is ``y_mean - coef @ x_mean``.
-    """
-    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
-    x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-    if fit_intercept:
-        x_mean, y_mean = np.asarray(X.T @ sw).ravel() / sw.sum(), sw @ Y / sw.sum()
-    gram, g = _centred_gram(X, Y - y_mean, sw, x_mean, sample_weight is None)
-    values, vectors = np.linalg.eigh(gram)
-    keep = values > values.max(initial=0.0) * X.shape[1] * np.finfo(np.float64).eps
-    root = np.sqrt(values[keep])
-    R = root[:, None] * vectors[:, keep].T
-    z = (vectors[:, keep].T @ g) / root[:, None]
-    z = z[:, 0] if np.ndim(y) == 1 else z
-    return (
-        R,
-        z,
-        (x_mean, y_mean if np.ndim(y) > 1 else y_mean[0]),
-        sw.sum() / R.shape[0],
-    )
-
-
 def cv_paths(
     estimators,
     param,
@@ -398,15 +371,17 @@ def cv_paths(
     verbose=0,
 ):
     """:func:`fold_path` for every estimator (one per ``l1_ratio``, with its
-    grid) and every fold, in parallel with joblib (threads: the fits spend
-    their time in NumPy, which releases the GIL). Returns the list of results,
-    estimator-major, and prints a line per fit path under ``verbose``."""
+    grid) and every fold, the folds in parallel with joblib (threads: the
+    fits spend their time in NumPy, which releases the GIL), each fold's
+    rows taken and compressed once for all the estimators. Returns the list
+    of results, estimator-major, and prints a line per fit path under
+    ``verbose``."""
     jobs = [
-        delayed(fold_path)(est, param, grid, X, y, sample_weight, train, test, score)
-        for est, grid in zip(estimators, grids, strict=True)
-        for train, test in folds
+        delayed(_fold_paths)(estimators, param, grids, X, y, sample_weight, fold, score)
+        for fold in folds
     ]
-    results = Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
+    by_fold = Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
+    results = [paths[e] for e in range(len(estimators)) for paths in by_fold]
     if verbose:
         name = type(estimators[0]).__name__
         for job, (scores, _, _, n_iters, seconds) in enumerate(results):
@@ -416,6 +391,17 @@ def cv_paths(
                 f"{sum(n_iters)} iterations, {seconds:.2f} s"
             )
     return results
+
+
+def _fold_paths(estimators, param, grids, X, y, sample_weight, fold, score):
+    """:func:`fold_path` of each estimator on one fold, its rows taken (and
+    compressed) once."""
+    train, test = fold
+    data = fold_data(estimators[0], param, X, y, sample_weight, train, test)
+    return [
+        fold_path(est, param, grid, X, y, sample_weight, train, test, score, data)
+        for est, grid in zip(estimators, grids, strict=True)
+    ]
 
 
 def as_float_array(X):
