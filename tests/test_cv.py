@@ -453,3 +453,37 @@ def test_weak_penalty_on_redundant_features_converges_to_the_minimum(C):
         gd.predict_proba(X), ref.predict_proba(X), rtol=0, atol=1e-9
     )
     assert relative(gd.coef_, ref.coef_) < 1e-6
+
+
+def test_gram_path_past_max_steps_falls_back_to_the_general_fits(monkeypatch):
+    from gdlearn import _path
+    from gdlearn._gram_path import compressed, enet_gram_path, gram_problem
+    from gdlearn.linear_model._cv import _mse
+
+    X, y = diabetes()
+    train, test = np.arange(300), np.arange(300, len(y))
+    grid = alpha_grid(X, y, l1_ratio=0.7, n_alphas=30)
+    R, z, _, scale = compressed(X[train], y[train], None, True)
+    Q, c = gram_problem(R, z)
+    penalties = [(0.7 * a * scale, 0.3 * a * scale) for a in grid]
+    assert enet_gram_path(Q, c, penalties, max_steps=1) is None  # too few
+    assert enet_gram_path(Q, c, penalties, max_steps=1000) is not None
+    declined = []
+
+    def one_step(Q, c, penalties, *, positive=False, max_steps=1000):
+        out = enet_gram_path(Q, c, penalties, positive=positive, max_steps=1)
+        declined.append(out is None)
+        return out
+
+    monkeypatch.setattr(_path, "enet_gram_path", one_step)
+    out = []
+    for solver in ("auto", "newton"):  # the declined Gram path, the general fits
+        est = ElasticNetGD(l1_ratio=0.7, tol=1e-12, solver=solver)
+        out.append(_path.fold_path(est, "alpha", grid, X, y, None, train, test, _mse))
+    assert declined == [True]
+    (s1, c1, b1, *_), (s2, c2, b2, *_) = out
+    np.testing.assert_array_equal(np.array(c1), np.array(c2))
+    np.testing.assert_array_equal(s1, s2)
+    # and both are the minimizers the Gram path finds with enough steps
+    W, _ = enet_gram_path(Q, c, penalties)
+    assert relative(np.array(c1).T, W) < 1e-8
