@@ -284,7 +284,8 @@ def fold_path(
 ):
     """Fit one fold along ``grid`` (:func:`_fit_along` on the ``train``
     rows) and ``score(fit, X_test, y_test, sw_test)`` each fit on the ``test``
-    rows. Returns ``(scores, coefs, intercepts, n_iters, seconds)``, the
+    rows, or where ``score`` has one, ``score.many(coefs, intercepts, X_test,
+    y_test, sw_test)`` every point at once after the path. Returns ``(scores, coefs, intercepts, n_iters, seconds)``, the
     first four in the grid's order. ``data``: the fold's :func:`fold_data`,
     taken for another estimator on the same fold.
 
@@ -305,7 +306,7 @@ def fold_path(
             grid = np.asarray(grid) * data.scale  # L1 and L2 in the data term's units
             gram = estimator.solver == "auto" and np.ndim(y_train) == 1
         estimator = clone(estimator).set_params(fit_intercept=False)
-    intercepts = [None] * len(grid)
+    intercepts, many = [None] * len(grid), getattr(score, "many", None)
 
     def visit(fit, index):
         zero = fit.intercept_
@@ -313,7 +314,8 @@ def fold_path(
             x_mean, y_mean = shift
             fit.intercept_ = y_mean - np.asarray(fit.coef_) @ x_mean
         intercepts[index] = np.array(fit.intercept_, dtype=np.float64, copy=True)
-        scores[index] = score(fit, X_test, y_test, sw_test)
+        if many is None:
+            scores[index] = score(fit, X_test, y_test, sw_test)
         fit.intercept_ = zero
 
     path = _gram_fits(estimator, grid, X_train, y_train, visit) if gram else None
@@ -323,6 +325,8 @@ def fold_path(
         )
     else:
         coefs, n_iters = path
+    if many is not None:  # every point's score at once (one product)
+        scores = many(coefs, intercepts, X_test, y_test, sw_test)
     return scores, coefs, intercepts, n_iters, time.perf_counter() - start
 
 

@@ -487,3 +487,26 @@ def test_gram_path_past_max_steps_falls_back_to_the_general_fits(monkeypatch):
     # and both are the minimizers the Gram path finds with enough steps
     W, _ = enet_gram_path(Q, c, penalties)
     assert relative(np.array(c1).T, W) < 1e-8
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_fold_scores_at_once_are_the_fits_scores(weighted, sparse):
+    from gdlearn._path import fold_path
+    from gdlearn.linear_model._cv import _mse
+
+    X, y = generated()
+    X = csr_matrix(X) if sparse else X
+    sw = weights(len(y)) if weighted else None
+    train, test = np.arange(80), np.arange(80, len(y))
+    grid = alpha_grid(X, y, l1_ratio=0.5, n_alphas=20)
+    est = ElasticNetGD(l1_ratio=0.5, tol=1e-10)
+
+    def one_by_one(fit, X, y, sample_weight):  # _mse without its many
+        return _mse(fit, X, y, sample_weight)
+
+    at_once = fold_path(est, "alpha", grid, X, y, sw, train, test, _mse)
+    each = fold_path(est, "alpha", grid, X, y, sw, train, test, one_by_one)
+    np.testing.assert_allclose(at_once[0], each[0], rtol=1e-13)
+    for c1, c2 in zip(at_once[1], each[1], strict=True):
+        np.testing.assert_array_equal(c1, c2)

@@ -8,6 +8,7 @@ held-out squared error is refitted on all the data.
 from __future__ import annotations
 
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -211,6 +212,24 @@ def _mse(fit, X, y, sample_weight):
     (``X``: rows of the data the CV estimator validated, so not validated again)."""
     residual = np.asarray(X @ fit.coef_) + fit.intercept_ - y
     return float(np.average(residual**2, weights=sample_weight))
+
+
+def _mse_many(coefs, intercepts, X, y, sample_weight):
+    """:func:`_mse` of every point of a fold's path: for a single target from
+    one product ``X @ W``, the coefficients side by side."""
+    if np.ndim(y) > 1:
+        return np.array(
+            [
+                _mse(SimpleNamespace(coef_=c, intercept_=b), X, y, sample_weight)
+                for c, b in zip(coefs, intercepts, strict=True)
+            ]
+        )
+    W = np.stack([np.ravel(c) for c in coefs], axis=1)
+    residual = np.asarray(X @ W) + np.ravel(intercepts) - np.asarray(y)[:, None]
+    return np.average(residual**2, axis=0, weights=sample_weight)
+
+
+_mse.many = _mse_many
 
 
 class LassoGDCV(_PathCV):
