@@ -16,6 +16,7 @@ from scikit-learn at its defaults and from a tight scikit-learn reference
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -183,7 +184,7 @@ def main(argv=None):
     parser.add_argument("--only", nargs="*", help="estimator name substrings")
     args = parser.parse_args(argv)
     data = datasets(args.quick)
-    rows = []
+    rows, load = [], os.getloadavg()[0]
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for case in cases(list(data)):
@@ -194,7 +195,9 @@ def main(argv=None):
     header = (
         f"gdlearn {gdlearn.__version__}, scikit-learn {sklearn.__version__}, "
         f"numpy {np.__version__}, Python {platform.python_version()}; one BLAS "
-        f"thread; medians of {args.repeats} interleaved fits."
+        f"thread; medians of {args.repeats} interleaved fits; finished "
+        f"{time.strftime('%H:%M UTC', time.gmtime())}, load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (from {load:.1f})."
     )
     text = header + "\n\n" + table(rows) + "\n"
     print(text)
