@@ -33,10 +33,10 @@ An iteration reads ``X`` once for the raw predictions ``Z`` of the trial
 point, once for the gradient, and a third time (with ``q`` times the work)
 when it refreshes ``P``. A trial step that is cut short costs another pass
 for its ``Z``; the unit step is taken at almost every iteration, and so
-besides the ``Z`` that ``P`` was formed at (a reference, kept to tell how
-far the predictions moved since), only one array of ``Z``'s size lives
-through the iteration (beside the targets and the loss's derivative): with
-many classes those arrays are the largest the fit makes.
+besides the ``Z`` that ``P`` was formed at (a reference, kept on NumPy to
+tell how far the predictions moved since), only one array of ``Z``'s size
+lives through the iteration (beside the targets and the loss's
+derivative): with many classes those arrays are the largest the fit makes.
 
 With an L1 part the steps are orthant-wise (Andrew and Gao's OWL-QN, with
 the exact curvature in place of L-BFGS's): the gradient is replaced by the
@@ -174,12 +174,11 @@ class Newton(Solver):
         to rounding there (no raw prediction moved by more than
         ``SETTLED_MOVE`` since it was formed). The next step would be
         rounding's too."""
-        objective = s.objective
-        if objective.constant_curvature or s.Z_built is None:
+        if s.objective.constant_curvature or not s.measure <= s.threshold(s.value):
             return False
-        if not s.measure <= s.threshold(s.value):
-            return False
-        return unseen or max_abs(s.Z - s.Z_built) <= SETTLED_MOVE
+        if unseen or s.Z_built is None:
+            return unseen
+        return max_abs(s.Z - s.Z_built) <= SETTLED_MOVE
 
     @staticmethod
     def _slow(s: SimpleNamespace, previous: float) -> bool:
@@ -215,7 +214,8 @@ class Newton(Solver):
         """``P`` (formed at the raw predictions ``Z``) as the curvature."""
         has_l1 = s.objective.has_l1
         s.size, s.curvature, s.refresh = P.shape[1], P if has_l1 else factor(P), False
-        s.Z_built, s.factors = Z, {}
+        # kept on NumPy only: a Dask Z held here would keep its chunks on the workers
+        s.Z_built, s.factors = Z if isinstance(Z, np.ndarray) else None, {}
         s.P = P if getattr(s.objective, "carry_curvature", False) else None
 
     @staticmethod
