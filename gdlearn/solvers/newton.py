@@ -309,8 +309,7 @@ class Carried:
 
 def _ridge(objective: Objective, m: int) -> Array:
     r"""The L2 part of the curvature's diagonal, :math:`\lambda_2 s^2` on the
-    coefficients (0 on the intercept), for blocks of order ``m`` (``q``,
-    or ``k q`` for the softmax's coupled block)."""
+    coefficients (0 on the intercept), for each block of order ``q``."""
     design = objective.design
     p, q = design.n_features, design.n_columns
     ridge = np.zeros(q)
