@@ -57,6 +57,18 @@ def _normalized(sums, p):
     return mean, C / total if total > 0 else C
 
 
+def _moments(sums, p, center):
+    """:func:`~gdlearn._dask._stats.moments`' merged ``[sum w, m, S]`` from
+    :func:`~gdlearn._dask._stats.scatter`'s: ``S`` is the scatter's diagonal
+    (centred), or ``S + sum w m^2`` with ``sum w m`` for ``m`` (not)."""
+    total, mean = sums[0], sums[1 : 1 + p]
+    rows, cols = np.triu_indices(p)
+    second = sums[1 + p :][rows == cols]
+    if center:
+        return np.concatenate([[total], mean, second])
+    return np.concatenate([[total], total * mean, second + total * mean**2])
+
+
 def persisted(A, homes=None):
     """``A`` computed and kept on the workers (``A`` when it already is), each
     row chunk where ``X``'s lies (:func:`~gdlearn._dask._placement.persist_at`)."""
@@ -156,15 +168,18 @@ class DaskObjective(Objective):
         weights' sum, in one round trip; the normalized weights persisted."""
         design = DaskDesignMatrix(X, fit_intercept=self.fit_intercept)
         at_zero = design.reduce(_at_zero, [X, self.Y, sample_weight], self.loss)
-        wanted = [design.stats_sum(sample_weight, center), at_zero]
-        if self._scatter_wanted(design):
+        p, scattered = design.n_features, self._scatter_wanted(design)
+        own = design.sparse or not scattered  # sparse chunks: exact moments too
+        wanted = [at_zero]
+        if scattered:  # dense chunks: the moments follow from the scatter
             wanted.append(
                 design.reduce(scatter, [X, sample_weight], merge=merge_scatter)
             )
-        sums, at_zero, *scattered = compute(*wanted)
-        self._scatter = (
-            _normalized(scattered[0], design.n_features) if scattered else None
-        )
+        if own:
+            wanted.append(design.stats_sum(sample_weight, center))
+        at_zero, *out = compute(*wanted)
+        self._scatter = _normalized(out[0], p) if scattered else None
+        sums = out[-1] if own else _moments(out[0], p, center)
         self.sw_sum = float(sums[0])
         self.weights = persisted(
             (sample_weight / self.sw_sum).astype(X.dtype), design.homes
