@@ -32,6 +32,8 @@ penalty's solution a step or two suffice.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import get_lapack_funcs
@@ -197,15 +199,56 @@ def compressed(X, y, sample_weight, fit_intercept):
     if fit_intercept:
         x_mean, y_mean = np.asarray(X.T @ sw).ravel() / sw.sum(), sw @ Y / sw.sum()
     gram, g = _centred_gram(X, Y - y_mean, sw, x_mean, sample_weight is None)
+    return _rows_of(gram, g, x_mean, y_mean, sw.sum(), np.ndim(y))
+
+
+def _rows_of(gram, g, x_mean, y_mean, total, ndim):
+    """:func:`compressed`'s return from the centred Gram ``gram``, ``g``, the
+    means and the weights' sum ``total``."""
     values, vectors = np.linalg.eigh(gram)
-    keep = values > values.max(initial=0.0) * X.shape[1] * np.finfo(np.float64).eps
+    p = gram.shape[0]
+    keep = values > values.max(initial=0.0) * p * np.finfo(np.float64).eps
     root = np.sqrt(values[keep])
     R = root[:, None] * vectors[:, keep].T
     z = (vectors[:, keep].T @ g) / root[:, None]
-    z = z[:, 0] if np.ndim(y) == 1 else z
-    return (
-        R,
-        z,
-        (x_mean, y_mean if np.ndim(y) > 1 else y_mean[0]),
-        sw.sum() / R.shape[0],
-    )
+    z = z[:, 0] if ndim == 1 else z
+    return R, z, (x_mean, y_mean if ndim > 1 else y_mean[0]), total / R.shape[0]
+
+
+def whole_gram(X, y, sample_weight, fit_intercept):
+    """What :func:`fold_compressed` takes from all the rows of a dense ``X``,
+    once for every fold: ``X`` and ``y`` centred by their weighted means
+    (copies; uncentred without an intercept) and their Gram and cross
+    products :math:`X_g^\top S X_g`, :math:`X_g^\top S Y_g`."""
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    if fit_intercept:
+        x_mean, y_mean = sw @ X / sw.sum(), sw @ Y / sw.sum()
+    Xg, Yg = np.asarray(X, dtype=np.float64) - x_mean, Y - y_mean
+    Xw = Xg if sample_weight is None else sw[:, None] * Xg
+    whole = SimpleNamespace(Xg=Xg, Yg=Yg, sw=sw, x_mean=x_mean, y_mean=y_mean)
+    whole.unweighted, whole.fit_intercept = sample_weight is None, fit_intercept
+    whole.gram, whole.g = Xg.T @ Xw, Xw.T @ Yg
+    return whole
+
+
+def fold_compressed(whole, test, ndim):
+    """:func:`compressed` of the rows not in ``test`` (indices), from
+    :func:`whole_gram`'s sums less the test rows' own (a pass over those
+    rows only): with :math:`d`, :math:`e` the training means' distances
+    from the whole data's, :math:`G = X_g^\top S X_g - E^\top S_E E -
+    s_T d d^\top` and :math:`g = X_g^\top S Y_g - E^\top S_E Y_E - s_T
+    d e^\top`, where ``E`` are the test rows of :math:`X_g` and
+    :math:`s_T` the training weights' sum."""
+    E, s, YE = whole.Xg[test], whole.sw[test], whole.Yg[test]
+    Ew = E if whole.unweighted else s[:, None] * E
+    total = whole.sw.sum() - s.sum()
+    gram, g = whole.gram - E.T @ Ew, whole.g - Ew.T @ YE
+    x_mean, y_mean = np.zeros_like(whole.x_mean), np.zeros_like(whole.y_mean)
+    if whole.fit_intercept:
+        d, e = -(s @ E) / total, -(s @ YE) / total
+        gram -= total * np.outer(d, d)
+        g -= total * np.outer(d, e)
+        x_mean, y_mean = whole.x_mean + d, whole.y_mean + e
+    return _rows_of(gram, g, x_mean, y_mean, total, ndim)

@@ -26,7 +26,13 @@ from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._compat import validate_params
 from ._dask import is_dask_array
-from ._gram_path import compressed, enet_gram_path, gram_problem
+from ._gram_path import (
+    compressed,
+    enet_gram_path,
+    fold_compressed,
+    gram_problem,
+    whole_gram,
+)
 from ._validation import check_sample_weight
 
 __all__ = ["alpha_grid", "regularization_path"]
@@ -258,24 +264,30 @@ def _gram_fits_in(X):
     return not sp.issparse(X) or X.shape[1] <= SPARSE_GRAM_FEATURES
 
 
-def fold_data(estimator, param, X, y, sample_weight, train, test):
+def fold_data(estimator, param, X, y, sample_weight, train, test, whole=None):
     """One fold's rows for :func:`fold_path`, shared by every estimator of
     the fold (a CV estimator's ``l1_ratio`` values): the held-out rows and
     weights, and the training rows, :func:`compressed` where
     :func:`fold_path` fits on them (``shift``, ``scale``: their means and
-    units; None otherwise), once per fold."""
+    units; None otherwise), once per fold; from ``whole``
+    (:func:`~gdlearn._gram_path.whole_gram` of every row, for a dense ``X``)
+    without taking the training rows."""
     sw = None if sample_weight is None else sample_weight[train]
     data = SimpleNamespace(
-        X_test=X[test], y_test=y[test], X_train=X[train], y_train=y[train], sw=sw,
+        X_test=X[test], y_test=y[test], X_train=None, y_train=None, sw=sw,
         sw_test=None if sample_weight is None else sample_weight[test],
         shift=None, scale=None, fit_intercept=None,
     )  # fmt: skip
-    if param == "alpha" and data.X_train.shape[0] > X.shape[1] and _gram_fits_in(X):
+    if param == "alpha" and len(train) > X.shape[1] and _gram_fits_in(X):
         data.fit_intercept = estimator.get_params()["fit_intercept"]
-        data.X_train, data.y_train, data.shift, data.scale = compressed(
-            data.X_train, data.y_train, sw, data.fit_intercept
-        )
+        if whole is not None and whole.fit_intercept == data.fit_intercept:
+            rows = fold_compressed(whole, test, np.ndim(y))
+        else:
+            rows = compressed(X[train], y[train], sw, data.fit_intercept)
+        data.X_train, data.y_train, data.shift, data.scale = rows
         data.sw = None
+    else:
+        data.X_train, data.y_train = X[train], y[train]
     return data
 
 
@@ -380,8 +392,14 @@ def cv_paths(
     rows taken and compressed once for all the estimators. Returns the list
     of results, estimator-major, and prints a line per fit path under
     ``verbose``."""
+    whole = None  # dense squared-error folds: the Gram of every row, once
+    if param == "alpha" and not sp.issparse(X) and X.shape[0] > X.shape[1]:
+        fit_intercept = estimators[0].get_params()["fit_intercept"]
+        whole = whole_gram(X, y, sample_weight, fit_intercept)
     jobs = [
-        delayed(_fold_paths)(estimators, param, grids, X, y, sample_weight, fold, score)
+        delayed(_fold_paths)(
+            estimators, param, grids, X, y, sample_weight, fold, score, whole
+        )
         for fold in folds
     ]
     by_fold = Parallel(n_jobs=n_jobs, prefer="threads")(jobs)
@@ -397,11 +415,11 @@ def cv_paths(
     return results
 
 
-def _fold_paths(estimators, param, grids, X, y, sample_weight, fold, score):
+def _fold_paths(estimators, param, grids, X, y, sample_weight, fold, score, whole):
     """:func:`fold_path` of each estimator on one fold, its rows taken (and
     compressed) once."""
     train, test = fold
-    data = fold_data(estimators[0], param, X, y, sample_weight, train, test)
+    data = fold_data(estimators[0], param, X, y, sample_weight, train, test, whole)
     return [
         fold_path(est, param, grid, X, y, sample_weight, train, test, score, data)
         for est, grid in zip(estimators, grids, strict=True)

@@ -510,3 +510,36 @@ def test_fold_scores_at_once_are_the_fits_scores(weighted, sparse):
     np.testing.assert_allclose(at_once[0], each[0], rtol=1e-13)
     for c1, c2 in zip(at_once[1], each[1], strict=True):
         np.testing.assert_array_equal(c1, c2)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("targets", [1, 3])
+def test_fold_rows_from_the_whole_gram_are_the_fold_own(
+    fit_intercept, weighted, targets
+):
+    """A fold's compressed rows from the whole data's Gram less the test
+    rows' part solve the same least-squares problem as the fold's own: the
+    same centred Gram and cross products (R^T R, R^T z), means and scale, on
+    columns offset far from their spread."""
+    from gdlearn._gram_path import compressed, fold_compressed, whole_gram
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 12)) * rng.uniform(0.1, 10, 12) + rng.uniform(-50, 50, 12)
+    y = X @ rng.normal(size=(12, targets)) + rng.normal(size=(300, targets))
+    y = y[:, 0] if targets == 1 else y
+    sw = weights(300) if weighted else None
+    test = np.arange(40, 100)
+    train = np.setdiff1d(np.arange(300), test)
+    R, z, (xm, ym), scale = compressed(
+        X[train], y[train], None if sw is None else sw[train], fit_intercept
+    )
+    whole = whole_gram(X, y, sw, fit_intercept)
+    R2, z2, (xm2, ym2), scale2 = fold_compressed(whole, test, np.ndim(y))
+    G, G2 = R.T @ R, R2.T @ R2
+    np.testing.assert_allclose(G2, G, rtol=1e-10, atol=1e-10 * np.abs(G).max())
+    c, c2 = R.T @ z, R2.T @ z2
+    np.testing.assert_allclose(c2, c, rtol=1e-10, atol=1e-10 * np.abs(c).max())
+    np.testing.assert_allclose(xm2, xm, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ym2, ym, rtol=1e-12, atol=1e-12)
+    assert scale2 == pytest.approx(scale, rel=1e-12)
