@@ -166,7 +166,8 @@ class Quadratic:
     below are needed by one solver only. ``poison`` (``nan`` or ``inf``)
     turns every number the double computes non-finite once it has answered
     ``after`` calls that read its rows (:meth:`evaluate`,
-    :meth:`hessian_product`, :meth:`backprop`: L-BFGS carries a quadratic's
+    :meth:`curvature_matrices`, :meth:`hessian_product`, :meth:`backprop`:
+    Newton takes a quadratic's step on its model, L-BFGS carries a quadratic's
     value by the Hessian's products, SGD's epochs run on batches).
     """
 
@@ -239,8 +240,9 @@ class Quadratic:
 
     # -- Newton only --------------------------------------------------------------------
     def curvature_matrices(self, Z):
-        """One (q, q) block shared by every column."""
-        return self._bad(self.H[None, ...])
+        """One (q, q) block shared by every column (a read of the rows: the
+        real objective sums it over them)."""
+        return self._bad(self.H[None, ...], reads=True)
 
     # -- L-BFGS only (constant_curvature) --------------------------------------------
     def hessian_product(self, U, D):

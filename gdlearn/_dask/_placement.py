@@ -80,18 +80,21 @@ def placement(X):
     except (ImportError, ValueError):  # no distributed, or no client
         return None
     who_has = _single_replicas(client, X)
-    homes = []
+    homes, load = [], {}  # the chunks given to each worker so far
     for chunk in blocks(X):
         workers = who_has.get(chunk.key) or who_has.get(str(chunk.key))
         if not workers:
             return None
-        homes.append(sorted(workers)[0])
+        # of several holders (replicas left), the one given the fewest chunks
+        home = min(sorted(workers), key=lambda worker: load.get(worker, 0))
+        load[home] = load.get(home, 0) + 1
+        homes.append(home)
     return homes
 
 
 #: How long :func:`placement` waits for the replicas of ``X``'s chunks to be
-#: dropped, in polls of 50 ms.
-REPLICA_POLLS = 40
+#: dropped, in polls of 50 ms (5 s).
+REPLICA_POLLS = 100
 
 
 def _single_replicas(client, X):
@@ -100,8 +103,9 @@ def _single_replicas(client, X):
     or ``client.replicate``): with a copy of every chunk on every worker, the
     first holder of each was the same worker for all (the others idle), and
     what the manager dropped during the fit moved back (8-10% of
-    ``X.nbytes`` in a fit of a replicated ``X``). Waits at most ``REPLICA_POLLS`` polls; a cluster
-    without the manager keeps its replicas, and the first holder is used."""
+    ``X.nbytes`` in a fit of a replicated ``X``). Waits at most
+    ``REPLICA_POLLS`` polls; replicas left then (a cluster without the
+    manager keeps them) are shared out by :func:`placement`."""
     who_has = client.who_has(X)
     if all(len(workers) <= 1 for workers in who_has.values()):
         return who_has
@@ -109,7 +113,7 @@ def _single_replicas(client, X):
         client.amm.run_once()
     except Exception:  # noqa: BLE001 - no manager on this scheduler: keep them
         return who_has
-    for _ in range(REPLICA_POLLS):  # bounded: about 2 s in all
+    for _ in range(REPLICA_POLLS):  # bounded: about 5 s in all
         time.sleep(0.05)
         who_has = client.who_has(X)
         if all(len(workers) <= 1 for workers in who_has.values()):

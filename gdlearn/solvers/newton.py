@@ -6,7 +6,10 @@ Hessian, or one coupled block for the softmax), and takes the first step
 size ``t`` in 1, 1/2, 1/4, ... that decreases the objective enough (Armijo:
 :math:`F(V + tD) \\le F(V) + 10^{-4}\\, t\\, \\nabla F^\\top D`), or the
 constant ``t = learning_rate`` when one is given. ``P`` is the exact Hessian
-for the squared error, so one unit step solves least squares. For
+for the squared error, so one unit step solves least squares; without an
+L1 part that step is taken on the exact quadratic model (its value and
+gradient from ``P``, no pass over ``X``: an iterative refinement where the
+solve's residual is not yet within tol). For
 cross-entropy it is recomputed at the current point only when the last step
 made poor progress (it had to be shortened, or the gradient fell by less
 than a factor 4), or when the steps of the kept ``P`` converge so slowly
@@ -99,6 +102,7 @@ class Newton(Solver):
         s.factors = {}  # with L1: P_FF's factors by free set, for this P
         s.next, s.poor = None, False  # the step kept from the distance's test
         s.P, s.Z_built = None, None  # P kept to carry; the Z it was formed at
+        s.model = None  # a quadratic's Hessian, its exact model (_model_step)
         s.cost, s.fresh_ratio = None, None  # a refresh's cost; a fresh P's progress
         s.distance = math.inf  # the last step's estimate of the distance
         carried = getattr(objective, "carried_curvature", None)
@@ -119,9 +123,11 @@ class Newton(Solver):
         objective, lr = s.objective, self.learning_rate
         l1 = objective.has_l1
         fresh = s.refresh or s.curvature is None
-        if fresh:
-            self._curvature(s)
+        if fresh and not self._curvature(s):  # a non-finite P: nothing to step on
+            return Outcome(s.value, s.measure, stuck=True, non_finite=True)
         D, orthant = self._direction(s) if fresh or s.next is None else s.next
+        if s.model is not None and lr is None:
+            return self._model_step(s, D)
         s.Z = None  # each trial point's Z is read from X: Z is not kept beside it
         t = 1.0 if lr is None else lr
         while True:  # bounded: t halves down to SMALLEST_STEP
@@ -166,6 +172,27 @@ class Newton(Solver):
         out.distance = distance
         return out
 
+    def _model_step(self, s: SimpleNamespace, D: Array) -> Outcome:
+        """The unit step of a quadratic smooth part (the squared error without
+        an L1 part), taken on its exact model: with ``P`` its Hessian, the
+        value and gradient at ``V + D`` are :math:`F + g^\\top D + \\tfrac12
+        D^\\top P D` and :math:`g + P D`, with no pass over ``X``. The new
+        gradient holds the solve's residual (the rounding a pass would
+        measure), so a step that falls short is followed by another, an
+        iterative refinement."""
+        HD = astype(s.model[0] @ D, D.dtype)
+        F_prev, noise_prev = s.value, s.noise
+        F = F_prev + float(vdot(s.grad, D)) + 0.5 * float(vdot(D, HD))
+        if not math.isfinite(F):  # a non-finite P: nothing to step on
+            return Outcome(s.value, s.measure, stuck=True, non_finite=True)
+        s.V, s.Z = s.V + D, None
+        self._at(s, F, s.grad + HD, noise_prev)
+        s.next, s.refresh = None, False
+        s.distance = distance = self.distance(s)
+        out = Outcome(s.value, s.measure, 1.0, F_prev - s.value, noise_prev, None)
+        out.distance = distance
+        return out
+
     @staticmethod
     def _in_noise(s: SimpleNamespace, unseen: bool) -> bool:
         """Whether the gradient test passes where the last unit step, which
@@ -204,10 +231,15 @@ class Newton(Solver):
             fresh = max(fresh, gap / math.log(1 / min(s.fresh_ratio, 0.5)))
         return gap / math.log(previous / s.measure) > s.cost + fresh
 
-    def _curvature(self, s: SimpleNamespace) -> None:
-        """``P`` at ``s.V`` (its factors without L1), due for no refresh."""
+    def _curvature(self, s: SimpleNamespace) -> bool:
+        """``P`` at ``s.V`` (its factors without L1), due for no refresh:
+        whether it is finite (else none is kept)."""
         s.curvature, s.factors, s.P = None, {}, None  # the old ones go before the new
-        self._install(s, s.objective.curvature_matrices(s.Z), s.Z)
+        P = s.objective.curvature_matrices(s.Z)
+        if not bool(namespace(P).all(namespace(P).isfinite(P))):
+            return False
+        self._install(s, P, s.Z)
+        return True
 
     @staticmethod
     def _install(s: SimpleNamespace, P: Array, Z: Array) -> None:
@@ -217,6 +249,8 @@ class Newton(Solver):
         # kept on NumPy only: a Dask Z held here would keep its chunks on the workers
         s.Z_built, s.factors = Z if isinstance(Z, np.ndarray) else None, {}
         s.P = P if getattr(s.objective, "carry_curvature", False) else None
+        quadratic = s.objective.constant_curvature and not has_l1
+        s.model = P if quadratic and isinstance(P, np.ndarray) else None
 
     @staticmethod
     def _direction(s: SimpleNamespace) -> tuple[Array, Array | None]:
@@ -233,8 +267,10 @@ class Newton(Solver):
         s.next = None
         if not s.measure <= s.threshold(s.value):
             return math.inf
-        if exact_curvature(s.objective) or s.curvature is None:
-            self._curvature(s)  # formed here, at s.V: no refresh due
+        # formed here, at s.V (no refresh due); non-finite: the next iteration says so
+        due = exact_curvature(s.objective) or s.curvature is None
+        if due and not self._curvature(s):
+            return math.inf
         s.next = self._direction(s)
         return relative_distance(s.objective, s.V, s.next[0])
 
