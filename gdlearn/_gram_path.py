@@ -179,6 +179,18 @@ def _centred_gram(X, Yc, sw, x_mean, unweighted):
     return Xc.T @ Xw, Xw.T @ Yc
 
 
+def _weighted_means(X, y, sample_weight, fit_intercept):
+    """``(sw, Y, x_mean, y_mean)``: the weights (ones for None), ``y`` as a
+    2-D float64 array, and the weighted means of ``X`` (dense or sparse) and
+    ``Y``, zero without an intercept."""
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
+    x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+    if fit_intercept:
+        x_mean, y_mean = np.asarray(X.T @ sw).ravel() / sw.sum(), sw @ Y / sw.sum()
+    return sw, Y, x_mean, y_mean
+
+
 def compressed(X, y, sample_weight, fit_intercept):
     r"""Rows ``(R, z)`` with :math:`\lVert z - R w \rVert^2 = \sum_i s_i
     (y_i - b - x_i^\top w)^2 + c` at the optimal ``b``, for every ``w``.
@@ -193,11 +205,7 @@ def compressed(X, y, sample_weight, fit_intercept):
     ``alpha``, beside an undivided sum, stays as it is. Returns ``R, z,
     (x_mean, y_mean), scale``; the intercept is ``y_mean - coef @ x_mean``.
     """
-    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
-    x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-    if fit_intercept:
-        x_mean, y_mean = np.asarray(X.T @ sw).ravel() / sw.sum(), sw @ Y / sw.sum()
+    sw, Y, x_mean, y_mean = _weighted_means(X, y, sample_weight, fit_intercept)
     gram, g = _centred_gram(X, Y - y_mean, sw, x_mean, sample_weight is None)
     return _rows_of(gram, g, x_mean, y_mean, sw.sum(), np.ndim(y))
 
@@ -220,11 +228,7 @@ def whole_gram(X, y, sample_weight, fit_intercept):
     once for every fold: ``X`` and ``y`` centred by their weighted means
     (copies; uncentred without an intercept) and their Gram and cross
     products :math:`X_g^\top S X_g`, :math:`X_g^\top S Y_g`."""
-    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
-    Y = np.asarray(y, dtype=np.float64).reshape(X.shape[0], -1)
-    x_mean, y_mean = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
-    if fit_intercept:
-        x_mean, y_mean = sw @ X / sw.sum(), sw @ Y / sw.sum()
+    sw, Y, x_mean, y_mean = _weighted_means(X, y, sample_weight, fit_intercept)
     Xg, Yg = np.asarray(X, dtype=np.float64) - x_mean, Y - y_mean
     Xw = Xg if sample_weight is None else sw[:, None] * Xg
     whole = SimpleNamespace(Xg=Xg, Yg=Yg, sw=sw, x_mean=x_mean, y_mean=y_mean)

@@ -191,14 +191,10 @@ def test_bytes_moved_are_a_sliver_of_X(client):
     y = (X @ rng.normal(size=20) > 0).astype(int)
     Xd = da.from_array(X, chunks=(5000, 20)).persist()
     distributed.wait(Xd)
-
-    def sent(dask_worker):
-        return dask_worker.transfer_outgoing_bytes_total
-
     _quiet(client)
-    before, logs = sum(client.run(sent).values()), client.run(_transfers)
+    before, logs = sum(client.run(_sent).values()), client.run(_transfers)
     LogisticRegressionGD().fit(Xd, y)  # a NumPy y goes to X's chunks in the graph
-    moved = sum(client.run(sent).values()) - before
+    moved = sum(client.run(_sent).values()) - before
     assert moved < 0.01 * X.nbytes, _moved_since(client, logs)
 
 

@@ -312,7 +312,7 @@ class Carried:
             design.offset,
             design.scale,
             design.intercept_scale,
-            _ridge(objective, P.shape[1]),
+            _ridge(objective),
             P,
             Z,
         )
@@ -330,27 +330,24 @@ class Carried:
 
     def at(self, objective: Objective) -> Array:
         """``P`` in ``objective``'s coordinates and with its L2 strength."""
-        design, m = objective.design, self.P.shape[1]
+        design = objective.design
         p, q = design.n_features, design.n_columns
         ratio = np.ones(q)
         old = np.asarray(self.scale, dtype=np.float64)
         ratio[:p] = np.where(old > 0, design.scale / np.where(old > 0, old, 1.0), 0.0)
-        ratio = np.tile(ratio, m // q)
-        data = self.P - self.ridge[None, :, None] * np.eye(m)[None, ...]
-        ridge = _ridge(objective, m)
-        return data * ratio[None, :, None] * ratio[None, None, :] + ridge[
-            None, :, None
-        ] * np.eye(m)
+        data = self.P - np.diag(self.ridge)[None, ...]  # one (q, q) block per output
+        return data * np.outer(ratio, ratio)[None, ...] + np.diag(_ridge(objective))
 
 
-def _ridge(objective: Objective, m: int) -> Array:
-    r"""The L2 part of the curvature's diagonal, :math:`\lambda_2 s^2` on the
-    coefficients (0 on the intercept), for each block of order ``q``."""
+def _ridge(objective: Objective) -> Array:
+    r"""The L2 part of a block's diagonal, :math:`\lambda_2 s^2` on the
+    coefficients (0 on the intercept)."""
     design = objective.design
-    p, q = design.n_features, design.n_columns
-    ridge = np.zeros(q)
-    ridge[:p] = objective.l2.alpha * np.asarray(design.scale, dtype=np.float64) ** 2
-    return np.tile(ridge, m // q)
+    ridge = np.zeros(design.n_columns)
+    ridge[: design.n_features] = (
+        objective.l2.alpha * np.asarray(design.scale, dtype=np.float64) ** 2
+    )
+    return ridge
 
 
 def exact_curvature(objective: Objective) -> bool:
